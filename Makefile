@@ -1,0 +1,68 @@
+# community.circleci — developer entry points. `make demo` and `make test` do all set-up themselves.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3.11
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+# ansible-test only works from a path ending in ansible_collections/<namespace>/<name>.
+COLLECTION_ROOT := $(CURDIR)/.build/ansible_collections
+COLLECTION := $(COLLECTION_ROOT)/community/circleci
+EMULATOR_PORT ?= 8765
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build
+export ANSIBLE_NOCOLOR := $(if $(CI),1,)
+
+.PHONY: help venv test sanity units emulator-tests integration lint docs-lint changelog-lint ee-check demo emulator collection build clean lock
+
+help:
+	@echo "make demo   - run the main job against the local CircleCI emulator"
+	@echo "make test   - run every test (sanity, units, emulator, integration, linters)"
+
+# The virtual environment is rebuilt only when the pinned requirements change.
+venv: $(VENV)/.installed
+$(VENV)/.installed: tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	echo "$(CURDIR)/tests/emulator" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/circleci_emulator.pth"
+	$(BIN)/python tests/harness/seed_pip_bootstrap.py
+	touch $@
+
+# A copy of the collection where ansible-test and ansible-playbook expect it.
+collection: venv
+	$(BIN)/python tests/harness/stage_collection.py $(CURDIR) $(COLLECTION)
+
+test: sanity units emulator-tests integration lint
+	@echo "make test: all suites passed"
+
+sanity: collection
+	cd $(COLLECTION) && $(BIN)/ansible-test sanity --color no --python 3.11 --requirements 2>&1 | tail -n 40
+
+units: collection
+	cd $(COLLECTION) && $(BIN)/ansible-test units --color no --python 3.11
+
+emulator-tests: venv
+	cd tests/emulator && $(BIN)/python -m pytest tests -q -p no:cacheprovider
+
+integration: collection
+	cd $(COLLECTION) && $(BIN)/ansible-test integration --color no --python 3.11
+
+lint: collection
+	@echo "linters come with the roles (issue 6)"
+
+emulator: venv
+	EMULATOR_PORT=$(EMULATOR_PORT) $(BIN)/python -m circleci_emulator --port $(EMULATOR_PORT)
+
+demo: collection
+	$(BIN)/python tests/harness/demo.py
+
+build: collection
+	cd $(COLLECTION) && $(BIN)/ansible-galaxy collection build --force --output-path $(CURDIR)/.build/dist
+
+lock:
+	$(PYTHON) -m venv /tmp/circleci-lock-venv
+	/tmp/circleci-lock-venv/bin/pip install --quiet -r tests/requirements.in
+	{ echo "# Generated from tests/requirements.in with pip freeze (Python 3.11); regenerate with 'make lock'."; \
+	  /tmp/circleci-lock-venv/bin/pip freeze; } > tests/requirements.txt
+
+clean:
+	rm -rf .build tests/output

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) community.circleci contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Connection options every module shares (kept in step with module_utils/_module.py CONNECTION_SPEC)."""
+
+    DOCUMENTATION = r'''
+options:
+  api_token:
+    description:
+      - A CircleCI API token (a personal API token, or a project API token for project-scoped work).
+      - Sent only in the C(Circle-Token) header, to O(api_url)'s host and to the artifact hosts the API names; never in a URL.
+      - If not set, the environment variable E(CIRCLECI_TOKEN) is used, then E(CIRCLE_TOKEN).
+    type: str
+  api_url:
+    description:
+      - The base URL of the CircleCI API v1.1.
+      - Set it for CircleCI Server installations (V(https://circleci.example.com/api/v1.1)) or a local emulator.
+      - If not set, the environment variable E(CIRCLECI_API_URL) is used, then the default.
+    type: str
+    default: https://circleci.com/api/v1.1
+  validate_certs:
+    description:
+      - Whether to verify the server's TLS certificate. Only set to V(false) on a trusted network.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM file of CA certificates to verify the server with, for example a CircleCI Server's private CA.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for the server to answer one request.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times to retry a request that was rate limited (HTTP 429, honouring C(Retry-After)),
+        could not connect, or failed with HTTP 502, 503 or 504, a reset or a read timeout where repeating it is safe.
+      - A request that may create something (trigger or retry a build, add a checkout key or an SSH key) is never
+        repeated once it may have reached CircleCI.
+      - Waits grow exponentially with random jitter; retries stop when the overall deadline of 300 seconds would be passed.
+      - Proxies are taken from the usual environment variables (E(HTTPS_PROXY), E(HTTP_PROXY), E(NO_PROXY)).
+    type: int
+    default: 5
+notes:
+  - Every module of this collection is in the action group C(community.circleci.circleci), so the connection
+    options can be set once with C(module_defaults) (C(group/community.circleci.circleci)).
+requirements:
+  - requests
+'''
