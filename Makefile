@@ -35,7 +35,7 @@ test: sanity units emulator-tests integration lint
 	@echo "make test: all suites passed"
 
 sanity: collection
-	cd $(COLLECTION) && $(BIN)/ansible-test sanity --color no --python 3.11 --requirements 2>&1 | tail -n 40
+	cd $(COLLECTION) && $(BIN)/ansible-test sanity --color no --python 3.11 --requirements
 
 units: collection
 	cd $(COLLECTION) && $(BIN)/ansible-test units --color no --python 3.11

@@ -319,10 +319,8 @@ class CircleCIClient:
                 response = self._send_once(method, url, trusted, headers, **kwargs)
             except requests.exceptions.SSLError as exc:
                 raise TransportError(method, display_path, detail='TLS failed: %s' % _reason(exc), retries=retries)
-            except requests.exceptions.ConnectionError as exc:
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 failure, error = ('connect' if _never_sent(exc) else 'sent'), exc
-            except requests.exceptions.Timeout as exc:
-                failure, error = ('connect' if isinstance(exc, requests.exceptions.ConnectTimeout) else 'sent'), exc
             except requests.exceptions.RequestException as exc:
                 raise TransportError(method, display_path, detail=_reason(exc), retries=retries)
             else:
@@ -363,7 +361,7 @@ class CircleCIClient:
 
 def _never_sent(error):
     """True when a ConnectionError happened while opening the connection, before any byte was sent."""
-    if isinstance(error, requests.exceptions.ProxyError):
+    if isinstance(error, (requests.exceptions.ProxyError, requests.exceptions.ConnectTimeout)):
         return True
     reason = error.args[0] if error.args else None
     if isinstance(reason, MaxRetryError):
@@ -383,4 +381,4 @@ def _reason(error):
         return 'timed out'
     if 'reset' in text.lower() or 'RemoteDisconnected' in text or 'aborted' in text.lower():
         return 'connection reset or closed by the server'
-    return '%s: %s' % (type(error).__name__, text.split(' (Caused by')[0][:200])
+    return '%s: %s' % (type(error).__name__, text.split(' (Caused by', maxsplit=1)[0][:200])

@@ -50,9 +50,9 @@ class CircleCIModule(AnsibleModule):
 
     def __init__(self, argument_spec, project_spec=True, required_by=None, **kwargs):
         spec = copy.deepcopy(CONNECTION_SPEC)
+        required_by = dict(required_by or {})
         if project_spec:
             spec.update(copy.deepcopy(PROJECT_SPEC))
-            required_by = dict(required_by or {})
             required_by.setdefault('vcs_type', ('username',))
         spec.update(argument_spec)
         super().__init__(argument_spec=spec, required_by=required_by, **kwargs)

@@ -14,7 +14,7 @@ description:
   - Lists the followed projects (C(GET /projects)), optionally filtered by VCS, organisation and name.
   - Branch names come back decoded (CircleCI returns them URL-encoded, for example C(feature%2Flogin)).
 author:
-  - community.circleci contributors
+  - community.circleci contributors (@ansible-collections)
 extends_documentation_fragment:
   - community.circleci.connection
   - community.circleci.attributes

@@ -14,7 +14,7 @@ description:
   - Reads the user that the API token belongs to (C(GET /me)).
   - The Heroku API key is returned as CircleCI shows it, masked except its last four characters.
 author:
-  - community.circleci contributors
+  - community.circleci contributors (@ansible-collections)
 extends_documentation_fragment:
   - community.circleci.connection
   - community.circleci.attributes

@@ -3,6 +3,8 @@
 ansible-test only runs from a path ending in ansible_collections/<namespace>/<name>, and it
 resolves symbolic links, so the collection is copied. The files copied are the ones git knows
 about or would commit (tracked and untracked, minus .gitignore), so local clutter stays out.
+The copy gets a git index of its own: ansible-test lists a collection's files with git, and the
+copy sits inside the work tree's ignored .build/ folder, where the outer repository sees nothing.
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ def main(source: str, target: str) -> None:
         destination = os.path.join(target, relative)
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         shutil.copy2(origin, destination, follow_symlinks=False)
+    subprocess.run(['git', 'init', '--quiet', target], check=True)
+    subprocess.run(['git', 'add', '--all'], cwd=target, check=True)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,461 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) community.circleci contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: build
+short_description: Trigger, retry or cancel a CircleCI build, optionally waiting for its outcome
+version_added: 0.1.0
+description:
+  - V(trigger) starts a new build of a branch (C(POST .../tree/:branch), the branch name URL-encoded),
+    of a tag or a revision (C(POST /project/:vcs/:org/:name)), or through the build-processing endpoint with O(pipeline=true)
+    (C(POST .../build), which runs workflows as a push would and whose answer carries its own status, checked).
+  - V(retry) starts a new build from build O(build_num) (C(POST .../:build_num/retry)), with SSH enabled when O(ssh=true) (C(POST .../:build_num/ssh)).
+  - V(cancel) cancels build O(build_num) (C(POST .../:build_num/cancel)). It is idempotent: a build that is already over
+    (finished, canceled or not run) is left alone and the task reports no change.
+  - V(add_ssh_user) adds the token user's SSH key to the containers of the running build O(build_num) (C(POST .../:build_num/ssh-users)).
+  - With O(wait=true) the module polls the build until it is over and returns the final build and its outcome;
+    O(fail_on_outcome) turns an unwanted outcome into a failed task whose message holds the build URL.
+  - A request that creates a build is never repeated by the retry logic once it may have reached CircleCI, since a
+    duplicate build costs money; such a failure is reported as it is, for you to check the project's builds.
+author:
+  - community.circleci contributors
+extends_documentation_fragment:
+  - community.circleci.connection
+  - community.circleci.project
+  - community.circleci.attributes
+  - community.circleci.attributes.ACTIONABLE
+attributes:
+  check_mode:
+    details:
+      - V(trigger) makes no request other than reading the project and returns the request it would send in RV(request).
+      - V(retry), V(cancel) and V(add_ssh_user) read the build only; V(cancel) predicts from the build's state whether it would change anything.
+options:
+  action:
+    description:
+      - What to do.
+    type: str
+    choices: [trigger, retry, cancel, add_ssh_user]
+    default: trigger
+  branch:
+    description:
+      - With O(action=trigger), the branch to build. Names containing V(/) are fine.
+      - Without O(branch), O(tag) or O(revision), the project's default branch is built.
+      - Cannot be used with O(tag).
+    type: str
+  tag:
+    description:
+      - With O(action=trigger), the git tag to build. Cannot be used with O(branch) or O(revision).
+    type: str
+  revision:
+    description:
+      - With O(action=trigger), the commit to build (with O(branch), a commit of that branch). Cannot be used with O(tag).
+    type: str
+  parallel:
+    description:
+      - With O(action=trigger), the number of containers to run the build on (the project's setting when not set).
+    type: int
+  build_parameters:
+    description:
+      - With O(action=trigger), extra environment variables for the build, as a dictionary of names to values.
+      - Values are treated as secrets; they never appear in the module's output (build parameters in the returned builds are masked).
+      - Cannot be used with O(pipeline=true).
+    type: dict
+  pipeline:
+    description:
+      - With O(action=trigger), use the build-processing endpoint (C(POST .../build)), which runs the project's workflows as a push would.
+      - It answers without a build number, so O(wait) cannot be used, and it takes neither O(parallel) nor O(build_parameters).
+        It requires a personal API token.
+    type: bool
+    default: false
+  build_num:
+    description:
+      - The build to retry, cancel or add the SSH user to. Required for those actions.
+    type: int
+  ssh:
+    description:
+      - With O(action=retry), rerun the build with SSH enabled.
+    type: bool
+    default: false
+  wait:
+    description:
+      - With O(action=trigger), O(action=retry) or O(action=cancel), poll the build (C(GET .../:build_num)) until it is over.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - With O(wait=true), seconds to wait for the build to finish before failing the task (the build keeps running).
+    type: float
+    default: 1800
+  poll_interval:
+    description:
+      - With O(wait=true), seconds between two reads of the build. At least 0.05.
+    type: float
+    default: 10
+  fail_on_outcome:
+    description:
+      - With O(wait=true) and O(action=trigger) or O(action=retry), the outcomes that fail the task; the message names the build and its URL.
+      - The default fails on every outcome except V(success). Set V([]) to never fail because of the outcome.
+      - V(not_run) is reported for builds CircleCI decided not to run (for example, nobody follows the project).
+    type: list
+    elements: str
+    choices: [failed, canceled, infrastructure_fail, timedout, no_tests, not_run]
+    default: [failed, canceled, infrastructure_fail, timedout, no_tests, not_run]
+'''
+
+EXAMPLES = r'''
+- name: Build main and wait for the outcome (fails unless the build succeeds)
+  community.circleci.build:
+    project: gh/acme/api
+    branch: main
+    wait: true
+    wait_timeout: 600
+    poll_interval: 5
+  register: main_build
+
+- name: Build a release tag with a parameter (its value never shows in the output)
+  community.circleci.build:
+    project: gh/acme/api
+    tag: v1.4.0
+    parallel: 2
+    build_parameters:
+      DEPLOY_ENV: staging
+
+- name: Run the workflows of a branch through the build-processing endpoint
+  community.circleci.build:
+    project: gh/acme/api
+    branch: feature/login
+    pipeline: true
+
+- name: Retry a build with SSH enabled, and let me in
+  community.circleci.build:
+    project: gh/acme/api
+    action: retry
+    build_num: 300
+    ssh: true
+  register: ssh_build
+
+- name: Cancel it (no change if it is already over)
+  community.circleci.build:
+    project: gh/acme/api
+    action: cancel
+    build_num: "{{ ssh_build.build_num }}"
+
+- name: Run a flaky branch, tolerating failures, and report the outcome
+  community.circleci.build:
+    project: gh/acme/api
+    branch: always-fails
+    wait: true
+    poll_interval: 1
+    fail_on_outcome: []
+  register: flaky
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ flaky.build_url }} ended {{ flaky.outcome }}"
+'''
+
+RETURN = r'''
+build:
+  description:
+    - The build as CircleCI last returned it: the new build for V(trigger) and V(retry) (its final state with O(wait=true)),
+      the canceled (or already finished) build for V(cancel), the build for V(add_ssh_user).
+    - Values of C(build_parameters) are masked.
+    - Not returned in check mode for V(trigger), nor with O(pipeline=true) (CircleCI returns no build).
+  returned: success, except as noted
+  type: dict
+  contains:
+    build_num:
+      description: The build number.
+      type: int
+      sample: 301
+    build_url:
+      description: The build's page on CircleCI.
+      type: str
+      sample: https://circleci.com/gh/acme/api/301
+    lifecycle:
+      description: V(queued), V(not_run), V(not_running), V(running) or V(finished).
+      type: str
+    status:
+      description: The build's status, for example V(running), V(success) or V(canceled).
+      type: str
+    outcome:
+      description: The outcome once the build is over.
+      type: str
+build_num:
+  description: The number of the build (the new one for V(trigger) and V(retry)).
+  returned: when a build is known
+  type: int
+  sample: 301
+build_url:
+  description: The build's page on CircleCI.
+  returned: when a build is known
+  type: str
+  sample: https://circleci.com/gh/acme/api/301
+outcome:
+  description:
+    - The build's outcome (V(success), V(failed), V(canceled), V(infrastructure_fail), V(timedout), V(no_tests) or V(not_run))
+      when the build is over, null while it runs.
+  returned: when a build is known
+  type: str
+  sample: success
+request:
+  description:
+    - The request sent (or, in check mode, that would be sent), with build parameter values masked.
+  returned: for V(trigger), V(retry), and V(cancel) or V(add_ssh_user) when they change something
+  type: dict
+  sample:
+    method: POST
+    path: /project/github/acme/api/tree/feature%2Flogin
+    body: {parallel: 2, build_parameters: {DEPLOY_ENV: '********'}}
+message:
+  description: CircleCI's answer with O(pipeline=true), or why nothing changed for V(cancel).
+  returned: sometimes
+  type: str
+  sample: Build created
+diff:
+  description: The build state before and after (build numbers, branch, status; build parameter values masked).
+  returned: when diff mode is on
+  type: dict
+api_requests:
+  description: How many HTTP requests the module sent.
+  returned: always
+  type: int
+api_retries:
+  description: How many of those were retries.
+  returned: always
+  type: int
+'''
+
+from ansible_collections.community.circleci.plugins.module_utils._builds import (
+    DEFAULT_FAIL_ON_OUTCOME,
+    MASK,
+    BuildRequestError,
+    WaitTimeout,
+    build_brief,
+    cancel_plan,
+    check_build_created,
+    describe_request,
+    is_terminal,
+    outcome_failure,
+    outcome_of,
+    trigger_request,
+    wait_for_build,
+)
+from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError
+from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
+
+TRIGGER_ONLY = ('branch', 'tag', 'revision', 'parallel', 'build_parameters')
+MIN_POLL_INTERVAL = 0.05
+
+
+def masked(build):
+    """The build with its build parameter values hidden."""
+    if isinstance(build, dict) and isinstance(build.get('build_parameters'), dict) and build['build_parameters']:
+        build = dict(build, build_parameters={name: MASK for name in build['build_parameters']})
+    return build
+
+
+class BuildAction:
+    """Runs one action; every exit goes through ``finish``/``fail`` so results are shaped the same way."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.project = module.project
+        self.client = module.client
+        self.result = dict(changed=False)
+
+    # -- results --------------------------------------------------------------------------------
+
+    def record_build(self, build):
+        build = masked(build)
+        self.result['build'] = build
+        if isinstance(build, dict):
+            self.result['build_num'] = build.get('build_num')
+            self.result['build_url'] = build.get('build_url')
+            self.result['outcome'] = outcome_of(build)
+
+    def set_diff(self, before, after):
+        if self.module._diff:
+            self.result['diff'] = dict(before=before, after=after)
+
+    def finish(self):
+        self.module.exit_json(**self.result)
+
+    def post(self, template, args, body=None, repeatable=False):
+        """A write, reported in ``request`` whether it succeeds or not."""
+        self.result['request'] = describe_request('POST', template, args, body)
+        try:
+            return self.client.post(template, *args, body=body, repeatable=repeatable)
+        except CircleCIError as error:
+            self.module.fail_from_error(error, **self.result)
+
+    def wait_and_check(self, build, apply_outcome):
+        """Poll until the build is over; fail on timeout or on an unwanted outcome."""
+        try:
+            build = wait_for_build(self.client, self.project, build['build_num'], self.params['wait_timeout'],
+                                   self.params['poll_interval'], build=build)
+        except WaitTimeout as timeout:
+            self.record_build(timeout.build)
+            self.module.fail_json(msg=str(timeout), **self.result)
+        except CircleCIError as error:
+            self.module.fail_from_error(error, **self.result)
+        self.record_build(build)
+        failure = outcome_failure(build, self.params['fail_on_outcome']) if apply_outcome else None
+        if failure:
+            self.module.fail_json(msg=failure, **self.result)
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def trigger(self):
+        params = self.params
+        try:
+            template, args, body = trigger_request(self.project, branch=params['branch'], tag=params['tag'],
+                                                   revision=params['revision'], parallel=params['parallel'],
+                                                   build_parameters=params['build_parameters'], pipeline=params['pipeline'])
+        except BuildRequestError as error:
+            self.module.fail_json(msg=str(error))
+        request = describe_request('POST', template, args, body)
+        wanted = dict(project=self.project.slug, **{key: value for key, value in (request.get('body') or {}).items()})
+        self.result.update(changed=True, request=request)
+        if self.module.check_mode:
+            # Reading the project's newest build shows a wrong project or token before a real run would.
+            self.client.get('project/{}', self.project, params=dict(limit=1, shallow='true'))
+            self.set_diff({}, dict(wanted, build_num='(new)'))
+            self.finish()
+        answer = self.post(template, args, body)
+        if params['pipeline']:
+            try:
+                self.result['message'] = check_build_created(answer)
+            except BuildRequestError as error:
+                self.result['changed'] = False
+                self.module.fail_json(msg='POST %s: %s' % (request['path'], error), response=answer, **self.result)
+            self.set_diff({}, wanted)
+            self.finish()
+        if not isinstance(answer, dict) or 'build_num' not in answer:
+            self.module.fail_json(msg='POST %s: CircleCI answered without a build number; check the project\'s builds '
+                                      'before triggering again' % request['path'], **self.result)
+        self.record_build(answer)
+        self.set_diff({}, dict(wanted, build_num=answer['build_num']))
+        if params['wait']:
+            self.wait_and_check(answer, apply_outcome=True)
+        self.finish()
+
+    def read_build(self):
+        return self.client.get('project/{}/{}', self.project, self.params['build_num'])
+
+    def retry(self):
+        suffix = 'ssh' if self.params['ssh'] else 'retry'
+        template, args = 'project/{}/{}/' + suffix, (self.project, self.params['build_num'])
+        self.result.update(changed=True, request=describe_request('POST', template, args))
+        wanted = dict(retry_of=self.params['build_num'], ssh=self.params['ssh'])
+        if self.module.check_mode:
+            old = self.read_build()
+            self.set_diff(build_brief(old), dict(wanted, build_num='(new)'))
+            self.finish()
+        answer = self.post(template, args)
+        if not isinstance(answer, dict) or 'build_num' not in answer:
+            self.module.fail_json(msg='POST %s: CircleCI answered without a build number; check the project\'s builds '
+                                      'before retrying again' % self.result['request']['path'], **self.result)
+        self.record_build(answer)
+        self.set_diff({}, dict(wanted, build_num=answer['build_num']))
+        if self.params['wait']:
+            self.wait_and_check(answer, apply_outcome=True)
+        self.finish()
+
+    def cancel(self):
+        build = self.read_build()
+        changed, reason = cancel_plan(build)
+        self.record_build(build)
+        if not changed:
+            self.result['message'] = reason
+            self.set_diff(build_brief(build), build_brief(build))
+            self.finish()
+        template, args = 'project/{}/{}/cancel', (self.project, self.params['build_num'])
+        self.result.update(changed=True, request=describe_request('POST', template, args))
+        if self.module.check_mode:
+            self.set_diff(build_brief(build), dict(build_brief(build), status='canceled', outcome='canceled'))
+            self.finish()
+        # Cancelling twice is harmless, so this POST may be repeated after a reset.
+        answer = self.post(template, args, repeatable=True)
+        after = answer if isinstance(answer, dict) and 'build_num' in answer else build
+        self.record_build(after)
+        self.set_diff(build_brief(build), build_brief(after))
+        if self.params['wait'] and not is_terminal(after):
+            self.wait_and_check(after, apply_outcome=False)
+        self.finish()
+
+    def add_ssh_user(self):
+        template, args = 'project/{}/{}/ssh-users', (self.project, self.params['build_num'])
+        self.result.update(changed=True, request=describe_request('POST', template, args))
+        if self.module.check_mode:
+            build = self.read_build()
+            self.record_build(build)
+            self.set_diff(build_brief(build), dict(build_brief(build), ssh_user_added=True))
+            self.finish()
+        # Adding the same key again changes nothing, so this POST may be repeated after a reset.
+        answer = self.post(template, args, repeatable=True)
+        if isinstance(answer, dict):
+            self.record_build(answer)
+        self.set_diff({}, dict(build_num=self.params['build_num'], ssh_user_added=True))
+        self.finish()
+
+
+def validate(module):
+    """Fail on options that do not fit the action, before any request."""
+    params = module.params
+    action = params['action']
+    if action != 'trigger':
+        given = [name for name in TRIGGER_ONLY if params[name] is not None] + (['pipeline'] if params['pipeline'] else [])
+        if given:
+            module.fail_json(msg='%s only apply to action=trigger, not to action=%s' % (', '.join(given), action))
+    if params['ssh'] and action != 'retry':
+        module.fail_json(msg='ssh only applies to action=retry')
+    if params['build_num'] is not None and action == 'trigger':
+        module.fail_json(msg='build_num does not apply to action=trigger (use action=retry to rebuild a build)')
+    if params['pipeline'] and params['wait']:
+        module.fail_json(msg='wait cannot be used with pipeline=true: the build-processing endpoint does not say which build it created')
+    module.validate_positive('build_num', minimum=1)
+    module.validate_positive('parallel', minimum=1)
+    module.validate_positive('wait_timeout', minimum=0)
+    module.validate_positive('poll_interval', minimum=MIN_POLL_INTERVAL)
+    for name in ('branch', 'tag', 'revision'):
+        if params[name] is not None and not params[name].strip():
+            module.fail_json(msg='%s must not be empty' % name)
+
+
+def main():
+    module = CircleCIModule(
+        argument_spec=dict(
+            action=dict(type='str', choices=['trigger', 'retry', 'cancel', 'add_ssh_user'], default='trigger'),
+            branch=dict(type='str'),
+            tag=dict(type='str'),
+            revision=dict(type='str'),
+            parallel=dict(type='int'),
+            build_parameters=dict(type='dict', no_log=True),
+            pipeline=dict(type='bool', default=False),
+            build_num=dict(type='int'),
+            ssh=dict(type='bool', default=False),
+            wait=dict(type='bool', default=False),
+            wait_timeout=dict(type='float', default=1800),
+            poll_interval=dict(type='float', default=10),
+            fail_on_outcome=dict(type='list', elements='str', choices=list(DEFAULT_FAIL_ON_OUTCOME),
+                                 default=list(DEFAULT_FAIL_ON_OUTCOME)),
+        ),
+        required_if=[('action', 'retry', ('build_num',)), ('action', 'cancel', ('build_num',)),
+                     ('action', 'add_ssh_user', ('build_num',))],
+        mutually_exclusive=[('branch', 'tag'), ('tag', 'revision')],
+        supports_check_mode=True,
+    )
+    validate(module)
+    action = BuildAction(module)
+    module.run(getattr(action, module.params['action']))
+
+
+if __name__ == '__main__':
+    main()
