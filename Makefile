@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 COLLECTION_ROOT := $(CURDIR)/.build/ansible_collections
 COLLECTION := $(COLLECTION_ROOT)/community/circleci
 EMULATOR_PORT ?= 8765
+# The integration targets share one emulator, started by their setup target and stopped here.
+EMULATOR_STATE := $(VENV)/circleci-emulator/state.json
+export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build
 export ANSIBLE_NOCOLOR := $(if $(CI),1,)
 
@@ -17,6 +20,8 @@ export ANSIBLE_NOCOLOR := $(if $(CI),1,)
 help:
 	@echo "make demo   - run the main job against the local CircleCI emulator"
 	@echo "make test   - run every test (sanity, units, emulator, integration, linters)"
+	@echo "make integration TARGETS='env_var build' - run some integration targets"
+	@echo "make emulator - run the CircleCI emulator in the foreground (EMULATOR_PORT, default 8765)"
 
 # The virtual environment is rebuilt only when the pinned requirements change.
 venv: $(VENV)/.installed
@@ -44,7 +49,10 @@ emulator-tests: venv
 	cd tests/emulator && $(BIN)/python -m pytest tests -q -p no:cacheprovider
 
 integration: collection
-	cd $(COLLECTION) && $(BIN)/ansible-test integration --color no --python 3.11
+	printf -- '---\ncircleci_emulator_state_file: %s\n' '$(EMULATOR_STATE)' > $(COLLECTION)/tests/integration/integration_config.yml
+	status=0; (cd $(COLLECTION) && $(BIN)/ansible-test integration --color no --python 3.11 $(TARGETS)) || status=$$?; \
+	$(BIN)/python -m circleci_emulator.ensure --state-file $(EMULATOR_STATE) --stop || true; \
+	exit $$status
 
 lint: collection
 	@echo "linters come with the roles (issue 6)"
