@@ -149,6 +149,8 @@ class CircleCIClient:
         self.read_only = read_only
         self._warn = warn
         self._lock = threading.Lock()
+        # Bounds the requests in flight across every pool (a many-project converge nests pools).
+        self._in_flight = threading.BoundedSemaphore(self.max_workers)
         self.retry_count = 0
         self.request_count = 0
         self.session = session or requests.Session()
@@ -278,6 +280,19 @@ class CircleCIClient:
                 raise TransportError('GET', display_path, detail='the download was cut off after %d bytes (%s)' % (size, type(error).__name__))
         return size, digest.hexdigest()
 
+    def head_size(self, url):
+        """The size in bytes the artifact host gives for ``url`` (a HEAD, same token rule as download), or None if it gives none.
+
+        HTTP failures raise CircleCIError like any request (object stores may refuse a HEAD on a URL signed for GET).
+        """
+        display_path = urlsplit(url).path
+        trusted = {self._api_origin, _origin(url)}
+        response = self._send_with_retries('HEAD', url, display_path, True, trusted=trusted)
+        with response:
+            length = response.headers.get('Content-Length', '')
+            encoded = response.headers.get('Content-Encoding', 'identity').lower() not in ('', 'identity')
+        return int(length) if length.isdigit() and not encoded else None
+
     # -- Transport ----------------------------------------------------------------------------
 
     def _note(self, retried=False):
@@ -297,8 +312,9 @@ class CircleCIClient:
         """One request, following redirects by hand so the token is only sent where it belongs."""
         for dummy in range(MAX_REDIRECTS + 1):
             self._note()
-            response = self.session.request(method, url, headers=self._headers_for(url, trusted, headers),
-                                            timeout=self.timeout, allow_redirects=False, **kwargs)
+            with self._in_flight:
+                response = self.session.request(method, url, headers=self._headers_for(url, trusted, headers),
+                                                timeout=self.timeout, allow_redirects=False, **kwargs)
             if not response.is_redirect:
                 return response
             url = urljoin(url, response.headers['Location'])

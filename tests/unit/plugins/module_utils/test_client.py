@@ -11,6 +11,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 import time
 
 import pytest
@@ -399,3 +400,24 @@ def test_tls_options_reach_the_session():
     assert CircleCIClient(API, TOKEN, validate_certs=False).session.verify is False
     assert CircleCIClient(API, TOKEN, ca_path='/etc/ca.pem').session.verify == '/etc/ca.pem'
     assert CircleCIClient(API, TOKEN).session.verify is True
+
+
+def test_requests_in_flight_stay_bounded_even_when_pools_nest():
+    state = {'now': 0, 'peak': 0}
+    lock = threading.Lock()
+
+    class SlowAdapter(ScriptedAdapter):
+        def send(self, request, **kwargs):
+            with lock:
+                state['now'] += 1
+                state['peak'] = max(state['peak'], state['now'])
+            time.sleep(0.02)
+            with lock:
+                state['now'] -= 1
+            return super().send(request, **kwargs)
+
+    client = CircleCIClient(API, TOKEN, max_workers=3)
+    client.session.mount('https://', SlowAdapter([answer(body={})] * 16))
+    outer = client.map_concurrent(lambda i: client.map_concurrent(lambda j: client.get('me'), range(4)), range(4))
+    assert all(not outcome.error for outcome in outer)
+    assert state['peak'] == 3
