@@ -196,8 +196,8 @@ class CircleCIClient:
 
     @staticmethod
     def _decode(response, method, display_path):
-        text = response.text
-        if not text.strip():
+        text = response.text.strip()
+        if text in ('', '""'):  # CircleCI answers some writes with an empty JSON string
             return None
         try:
             return response.json()

@@ -1,0 +1,114 @@
+"""Pytest fixtures: ``circleci_emulator`` (reset before each test, one server per session) and ``emulator_admin``.
+
+Enable with ``pytest_plugins = ["circleci_emulator.pytest_plugin"]``.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from . import start_emulator
+
+
+class AdminClient:
+    """Small client for the /_emulator admin API."""
+
+    def __init__(self, admin_url: str):
+        self.admin_url = admin_url
+        self.session = requests.Session()
+
+    def _call(self, method, path, payload=None):
+        resp = self.session.request(method, self.admin_url + path, json=payload, timeout=30)
+        resp.raise_for_status()
+        return resp.json()
+
+    def reset(self):
+        """POST /reset."""
+        return self._call('POST', '/reset')
+
+    def seed(self, seed):
+        """POST /seed with a dict (JSON) or YAML text."""
+        if isinstance(seed, str):
+            resp = self.session.post(self.admin_url + '/seed', data=seed.encode('utf-8'), timeout=30)
+            resp.raise_for_status()
+            return resp.json()
+        return self._call('POST', '/seed', seed)
+
+    def requests(self):
+        """The request log."""
+        return self._call('GET', '/requests')['requests']
+
+    def clear_requests(self):
+        """DELETE /requests."""
+        return self._call('DELETE', '/requests')
+
+    def counters(self):
+        """GET /counters."""
+        return self._call('GET', '/counters')
+
+    def state(self):
+        """GET /state."""
+        return self._call('GET', '/state')
+
+    def project(self, slug):
+        """One project of GET /state."""
+        for proj in self.state()['projects']:
+            if proj['slug'] == slug:
+                return proj
+        raise KeyError(slug)
+
+    def leaks(self):
+        """GET /leaks."""
+        return self._call('GET', '/leaks')['leaks']
+
+    def faults(self):
+        """GET /faults."""
+        return self._call('GET', '/faults')['rules']
+
+    def add_faults(self, *rules, replace=False):
+        """POST /faults."""
+        return self._call('POST', '/faults', {'rules': list(rules), 'replace': replace})
+
+    def clear_faults(self):
+        """DELETE /faults."""
+        return self._call('DELETE', '/faults')
+
+    def latency(self, ms):
+        """POST /latency."""
+        return self._call('POST', '/latency', {'ms': ms})
+
+    def clock(self, advance=None, scale=None):
+        """POST /clock."""
+        payload = {}
+        if advance is not None:
+            payload['advance'] = advance
+        if scale is not None:
+            payload['scale'] = scale
+        return self._call('POST', '/clock', payload)
+
+    def set_envvar(self, slug, name, value):
+        """Change a variable behind the module's back (not logged)."""
+        return self._call('POST', '/projects/%s/envvar' % slug, {'name': name, 'value': value})
+
+
+@pytest.fixture(scope='session')
+def circleci_emulator_session():
+    """One emulator for the whole session."""
+    handle = start_emulator(seed='default', port=0)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def circleci_emulator(circleci_emulator_session):  # pylint: disable=redefined-outer-name
+    """The session emulator, reset to the default seed before each test."""
+    circleci_emulator_session.load_seed('default')
+    circleci_emulator_session.reset()
+    return circleci_emulator_session
+
+
+@pytest.fixture
+def emulator_admin(circleci_emulator):  # pylint: disable=redefined-outer-name
+    """Admin client for the (freshly reset) emulator."""
+    return AdminClient(circleci_emulator.admin_url)

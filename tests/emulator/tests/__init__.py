@@ -1,0 +1,1 @@
+"""Tests of the CircleCI API v1.1 emulator."""
