@@ -58,6 +58,7 @@ def start(state_file, extra_args, timeout=20.0):
     if os.path.exists(state_file):
         os.unlink(state_file)
     log_path = state_file + '.log'
+    os.makedirs(os.path.dirname(os.path.abspath(state_file)), exist_ok=True)
     env = dict(os.environ)
     env['PYTHONPATH'] = PACKAGE_PARENT + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
     with open(log_path, 'ab') as log, open(os.devnull, 'rb') as devnull:
