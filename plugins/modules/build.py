@@ -15,7 +15,7 @@ description:
     of a tag or a revision (C(POST /project/:vcs/:org/:name)), or through the build-processing endpoint with O(pipeline=true)
     (C(POST .../build), which runs workflows as a push would and whose answer carries its own status, checked).
   - V(retry) starts a new build from build O(build_num) (C(POST .../:build_num/retry)), with SSH enabled when O(ssh=true) (C(POST .../:build_num/ssh)).
-  - V(cancel) cancels build O(build_num) (C(POST .../:build_num/cancel)). It is idempotent: a build that is already over
+  - V(cancel) cancels build O(build_num) (C(POST .../:build_num/cancel)). It is idempotent, a build that is already over
     (finished, canceled or not run) is left alone and the task reports no change.
   - V(add_ssh_user) adds the token user's SSH key to the containers of the running build O(build_num) (C(POST .../:build_num/ssh-users)).
   - With O(wait=true) the module polls the build until it is over and returns the final build and its outcome;
@@ -23,7 +23,7 @@ description:
   - A request that creates a build is never repeated by the retry logic once it may have reached CircleCI, since a
     duplicate build costs money; such a failure is reported as it is, for you to check the project's builds.
 author:
-  - community.circleci contributors
+  - community.circleci contributors (@ansible-collections)
 extends_documentation_fragment:
   - community.circleci.connection
   - community.circleci.project
@@ -162,8 +162,8 @@ EXAMPLES = r'''
 RETURN = r'''
 build:
   description:
-    - The build as CircleCI last returned it: the new build for V(trigger) and V(retry) (its final state with O(wait=true)),
-      the canceled (or already finished) build for V(cancel), the build for V(add_ssh_user).
+    - The build as CircleCI last returned it. For V(trigger) and V(retry) the new build (its final state with O(wait=true)),
+      for V(cancel) the canceled (or already finished) build, for V(add_ssh_user) the build.
     - Values of C(build_parameters) are masked.
     - Not returned in check mode for V(trigger), nor with O(pipeline=true) (CircleCI returns no build).
   returned: success, except as noted
@@ -246,7 +246,7 @@ from ansible_collections.community.circleci.plugins.module_utils._builds import 
     trigger_request,
     wait_for_build,
 )
-from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError
+from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError, TransportError
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
 
 TRIGGER_ONLY = ('branch', 'tag', 'revision', 'parallel', 'build_parameters')
@@ -292,6 +292,12 @@ class BuildAction:
         self.result['request'] = describe_request('POST', template, args, body)
         try:
             return self.client.post(template, *args, body=body, repeatable=repeatable)
+        except TransportError as error:
+            message = str(error)
+            if not repeatable:
+                message += (' The build may have been created all the same: look at the project\'s recent builds'
+                            ' (community.circleci.build_info) before running this again.')
+            self.module.fail_json(msg=message, error=error.to_result(), **self.result)
         except CircleCIError as error:
             self.module.fail_from_error(error, **self.result)
 
@@ -321,7 +327,7 @@ class BuildAction:
         except BuildRequestError as error:
             self.module.fail_json(msg=str(error))
         request = describe_request('POST', template, args, body)
-        wanted = dict(project=self.project.slug, **{key: value for key, value in (request.get('body') or {}).items()})
+        wanted = dict(request.get('body') or {}, project=self.project.slug)
         self.result.update(changed=True, request=request)
         if self.module.check_mode:
             # Reading the project's newest build shows a wrong project or token before a real run would.
@@ -413,7 +419,8 @@ def validate(module):
     if action != 'trigger':
         given = [name for name in TRIGGER_ONLY if params[name] is not None] + (['pipeline'] if params['pipeline'] else [])
         if given:
-            module.fail_json(msg='%s only apply to action=trigger, not to action=%s' % (', '.join(given), action))
+            module.fail_json(msg='%s only appl%s to action=trigger, not to action=%s' % (
+                ', '.join(given), 'ies' if len(given) == 1 else 'y', action))
     if params['ssh'] and action != 'retry':
         module.fail_json(msg='ssh only applies to action=retry')
     if params['build_num'] is not None and action == 'trigger':

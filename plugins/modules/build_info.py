@@ -18,7 +18,7 @@ description:
   - Builds are listed newest first. O(limit) may exceed the 100 builds CircleCI returns per request; the pages are then
     fetched concurrently and merged in order.
 author:
-  - community.circleci contributors
+  - community.circleci contributors (@ansible-collections)
 extends_documentation_fragment:
   - community.circleci.connection
   - community.circleci.attributes

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
