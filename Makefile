@@ -54,8 +54,10 @@ integration: collection
 	$(BIN)/python -m circleci_emulator.ensure --state-file $(EMULATOR_STATE) --stop || true; \
 	exit $$status
 
+# Docs, changelog, ansible-lint, the built tarball and the execution environment metadata (offline).
+# LINT_STEPS picks some of: docs changelog ansible-lint package ee.
 lint: collection
-	@echo "linters come with the roles (issue 6)"
+	BIN=$(BIN) COLLECTION=$(COLLECTION) tests/harness/lint.sh $(LINT_STEPS)
 
 emulator: venv
 	EMULATOR_PORT=$(EMULATOR_PORT) $(BIN)/python -m circleci_emulator --port $(EMULATOR_PORT)
