@@ -1,0 +1,277 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) community.circleci contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: env_var_info
+short_description: Read the environment variables of CircleCI projects and check them for drift
+version_added: 0.1.0
+description:
+  - Lists the environment variables of one project (O(project)) or of many (O(projects)), as CircleCI shows them,
+    the name and a masked value, C(xxxx) followed by the last four characters (just C(xxxx) for a value shorter than four).
+  - Sends one request per project (C(GET /project/:slug/envvar)); several projects are read concurrently (at most 4 at a time).
+  - With O(expected), compares each project's variables with the expected names (and values) and returns a drift report;
+    with O(fail_on_drift=true) drift fails the task with a message naming the projects and variables.
+  - B(What the comparison can and cannot prove.) A masked form that differs from the expected value's proves the value differs
+    (RV(projects[].drift.masked_mismatch)). Masked forms that match prove only that the last four characters are equal
+    (or that both values are shorter than four characters); such names are listed in RV(projects[].drift.unverified) and do not count as drift.
+author:
+  - community.circleci contributors (@ansible-collections)
+extends_documentation_fragment:
+  - community.circleci.connection
+  - community.circleci.attributes
+  - community.circleci.attributes.INFO_MODULE
+options:
+  project:
+    description:
+      - One project, as V(vcs/organisation/name), for example V(gh/acme/api) or V(bitbucket/acme/mobile)
+        (the VCS may be V(gh), V(github), V(bb) or V(bitbucket)); or only the repository name, with O(vcs_type) and O(username) set.
+      - Mutually exclusive with O(projects); one of them is required. Checked before any request is made.
+    type: str
+  projects:
+    description:
+      - Many projects, each written like O(project). Read concurrently, one request each; a project listed twice is read once.
+      - Mutually exclusive with O(project); one of them is required.
+    type: list
+    elements: str
+  vcs_type:
+    description:
+      - The VCS of the projects given as bare repository names.
+    type: str
+    choices: [github, gh, bitbucket, bb]
+  username:
+    description:
+      - The organisation or user owning the projects given as bare repository names.
+    type: str
+    aliases: [organization, org]
+  expected:
+    description:
+      - The variables each project should have, to return a drift report.
+      - Either a dictionary of name to value (V(null) or an empty string checks the name only), or a list of names.
+      - Values are compared by their masked form only (see the description). They are never logged nor returned.
+      - Every variable not named here is reported as unexpected.
+    type: raw
+  fail_on_drift:
+    description:
+      - Fail the task when a project drifted from O(expected) (a variable missing, unexpected, or with a masked value that differs).
+      - Needs O(expected).
+    type: bool
+    default: false
+notes:
+  - An unknown project (or one a project API token is not scoped to) fails the task with CircleCI's 404 message, naming the project.
+'''
+
+EXAMPLES = r'''
+- name: List the variables of one project
+  community.circleci.env_var_info:
+    project: gh/acme/api
+  register: api_vars
+
+- name: Show their names
+  ansible.builtin.debug:
+    msg: "{{ api_vars.env_vars | map(attribute='name') | list }}"
+
+- name: Check two projects for drift, reading them concurrently (drift is reported, not failed)
+  community.circleci.env_var_info:
+    projects:
+      - gh/acme/api
+      - gh/acme/web
+    expected:
+      DATABASE_URL: postgres://db.internal/api
+      NODE_ENV: production
+      SENTRY_DSN: null
+  register: drift
+
+- name: Show the drift report of each project
+  ansible.builtin.debug:
+    msg: "{{ item.project }}: missing {{ item.drift.missing }}, unexpected {{ item.drift.unexpected }}"
+  loop: "{{ drift.projects }}"
+
+- name: Check that the web project has exactly these names (values not compared)
+  community.circleci.env_var_info:
+    project: gh/acme/web
+    expected: [NODE_ENV, SENTRY_DSN]
+    fail_on_drift: true
+'''
+
+RETURN = r'''
+projects:
+  description: One entry per project, in the order given.
+  returned: success, and on a drift or read failure
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: The project's short slug.
+      type: str
+      sample: gh/acme/api
+    variables:
+      description: The project's variables as CircleCI lists them, with masked values.
+      type: list
+      elements: dict
+      sample: [{"name": "DATABASE_URL", "value": "xxxx/api"}]
+    drift:
+      description: The drift report, when O(expected) is set.
+      type: dict
+      returned: when O(expected) is set
+      contains:
+        missing:
+          description: Expected names the project does not have.
+          type: list
+          elements: str
+        unexpected:
+          description: Names the project has that are not expected.
+          type: list
+          elements: str
+        masked_mismatch:
+          description: Names whose masked value differs from the expected value's masked form (so the values differ).
+          type: list
+          elements: str
+        unverified:
+          description: Names whose masked forms match, which proves only equal last four characters; not counted as drift.
+          type: list
+          elements: str
+        in_sync:
+          description: True when nothing is missing, unexpected or mismatching.
+          type: bool
+env_vars:
+  description: With O(project), the project's variables (name and masked value), as CircleCI lists them.
+  returned: success, with O(project)
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The variable's name.
+      type: str
+    value:
+      description: The masked value, C(xxxx) and the last four characters.
+      type: str
+  sample: [{"name": "API_KEY", "value": "xxxx6789"}, {"name": "SHORT", "value": "xxxx"}]
+drift:
+  description: With O(project) and O(expected), that project's drift report (the same as RV(projects[].drift)).
+  returned: with O(project) and O(expected)
+  type: dict
+  sample: {"missing": [], "unexpected": ["SHORT"], "masked_mismatch": [], "unverified": ["API_KEY"], "in_sync": false}
+in_sync:
+  description: With O(expected), whether every project is in sync.
+  returned: when O(expected) is set
+  type: bool
+  sample: true
+error:
+  description: With O(project), the facts of the failed request (method, path, status, CircleCI's message) when reading it failed.
+  returned: failure
+  type: dict
+failed_projects:
+  description: With O(projects), the projects that could not be read, each with the facts of its failed request.
+  returned: failure
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: The project's short slug.
+      type: str
+    error:
+      description: Method, path, status and CircleCI's message.
+      type: dict
+api_requests:
+  description: How many HTTP requests the module sent.
+  returned: always
+  type: int
+  sample: 2
+api_retries:
+  description: How many of those were retries.
+  returned: always
+  type: int
+  sample: 0
+'''
+
+from ansible_collections.community.circleci.plugins.module_utils._env_vars import (
+    EnvVarError,
+    describe_drift,
+    drift_report,
+    normalize_expected,
+    read_env_vars,
+    validate_expected,
+)
+from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
+
+
+def main():
+    module = CircleCIModule(
+        argument_spec=dict(
+            project=dict(type='str'),
+            projects=dict(type='list', elements='str'),
+            vcs_type=dict(type='str', choices=['github', 'gh', 'bitbucket', 'bb']),
+            username=dict(type='str', aliases=['organization', 'org']),
+            expected=dict(type='raw', no_log=True),
+            fail_on_drift=dict(type='bool', default=False),
+        ),
+        project_spec=False,
+        mutually_exclusive=[('project', 'projects')],
+        required_one_of=[('project', 'projects')],
+        supports_check_mode=True,
+    )
+    params = module.params
+    single = params['project'] is not None
+    projects = []
+    for text in ([params['project']] if single else params['projects']):
+        project = module.parse_project(text)
+        if project not in projects:
+            projects.append(project)
+    if not projects:
+        module.fail_json(msg='projects must name at least one project')
+
+    expected = None
+    if params['expected'] is not None:
+        if isinstance(params['expected'], list):
+            # A list holds names only, which are not secret: keep them readable in the output.
+            module.no_log_values.difference_update(str(name) for name in params['expected'] if str(name) != params['api_token'])
+        try:
+            expected = normalize_expected(params['expected'])
+        except EnvVarError as error:
+            module.fail_json(msg=str(error))
+        errors = validate_expected(expected)
+        if errors:
+            module.fail_json(msg='; '.join(errors))
+    elif params['fail_on_drift']:
+        module.fail_json(msg='fail_on_drift needs expected: the names (and values) to compare with')
+
+    def read():
+        outcomes = module.client.map_concurrent(lambda project: read_env_vars(module.client, project), projects)
+        entries, failures = [], []
+        for outcome in outcomes:
+            if outcome.error is not None:
+                failures.append(outcome)
+                continue
+            entry = dict(project=outcome.item.slug, variables=outcome.value)
+            if expected is not None:
+                entry['drift'] = drift_report(outcome.value, expected)
+            entries.append(entry)
+        result = dict(changed=False, projects=entries)
+        if failures:
+            if single:
+                module.fail_from_error(failures[0].error, **result)
+            module.fail_json(msg='Could not read the environment variables of %d of %d projects: %s' % (
+                len(failures), len(projects), ' | '.join('%s: %s' % (failure.item.slug, failure.error) for failure in failures)),
+                failed_projects=[dict(project=failure.item.slug, error=failure.error.to_result()) for failure in failures], **result)
+        if single:
+            result['env_vars'] = entries[0]['variables']
+            if expected is not None:
+                result['drift'] = entries[0]['drift']
+        if expected is not None:
+            result['in_sync'] = all(entry['drift']['in_sync'] for entry in entries)
+            if params['fail_on_drift'] and not result['in_sync']:
+                drifted = [describe_drift(entry['project'], entry['drift']) for entry in entries if not entry['drift']['in_sync']]
+                module.fail_json(msg='Environment variables drifted from expected in %d of %d project%s: %s.' % (
+                    len(drifted), len(entries), '' if len(entries) == 1 else 's', ' | '.join(drifted)), **result)
+        module.exit_json(**result)
+
+    module.run(read)
+
+
+if __name__ == '__main__':
+    main()
