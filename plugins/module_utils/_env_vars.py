@@ -367,13 +367,13 @@ def validate_expected(expected):
             for name in expected if not NAME_RE.match(name)]
 
 
-def drift_report(current, expected):
+def drift_report(current, expected, allow_unexpected=False):
     """Compare the API list ``current`` with ``expected`` ({name: value}; None or '' checks the name only).
 
     ``missing``: expected names not set; ``unexpected``: set names not expected;
     ``masked_mismatch``: names whose masked form differs from the expected value's (they do differ);
     ``unverified``: names whose masked forms match, which proves only equal last four characters;
-    ``in_sync``: no missing, unexpected or mismatching name.
+    ``in_sync``: no missing, unexpected (unless ``allow_unexpected``) or mismatching name.
     """
     stored = normalize_current(current)
     expected = normalize_expected(expected)
@@ -392,7 +392,7 @@ def drift_report(current, expected):
         'unexpected': unexpected,
         'masked_mismatch': mismatch,
         'unverified': unverified,
-        'in_sync': not (missing or unexpected or mismatch),
+        'in_sync': not (missing or mismatch or (unexpected and not allow_unexpected)),
     }
 
 

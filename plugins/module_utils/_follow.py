@@ -41,13 +41,15 @@ def plan_follow(followed, state):
     return True, 'follow' if want else 'unfollow'
 
 
-def converge_follow(client, project, state, check_mode=False):
+def converge_follow(client, project, state, check_mode=False, followed=None):
     """Follow (state present) or unfollow (absent): one GET, plus one POST when it changes.
+
+    ``followed`` is the current state when the caller already read the settings (no GET then).
 
     Returns ``changed``, ``project`` (slug), ``followed`` (after), ``first_build`` (the build a
     follow started, else None) and ``diff`` (``{followed: bool}`` before and after).
     """
-    before = read_followed(client, project)
+    before = read_followed(client, project) if followed is None else followed
     changed, action = plan_follow(before, state)
     after = before if not changed else action == 'follow'
     result = {'changed': changed, 'project': project.slug, 'followed': after, 'first_build': None,

@@ -61,6 +61,12 @@ options:
       - Needs O(expected).
     type: bool
     default: false
+  allow_unexpected:
+    description:
+      - Do not count variables missing from O(expected) as drift; they are still listed in RV(projects[].drift.unexpected).
+      - Use it to check that some variables are there (and right) without listing every variable a project has.
+    type: bool
+    default: false
 notes:
   - An unknown project (or one a project API token is not scoped to) fails the task with CircleCI's 404 message, naming the project.
 '''
@@ -209,6 +215,7 @@ def main():
             username=dict(type='str', aliases=['organization', 'org']),
             expected=dict(type='raw', no_log=True),
             fail_on_drift=dict(type='bool', default=False),
+            allow_unexpected=dict(type='bool', default=False),
         ),
         project_spec=False,
         mutually_exclusive=[('project', 'projects')],
@@ -249,7 +256,7 @@ def main():
                 continue
             entry = dict(project=outcome.item.slug, variables=outcome.value)
             if expected is not None:
-                entry['drift'] = drift_report(outcome.value, expected)
+                entry['drift'] = drift_report(outcome.value, expected, allow_unexpected=params['allow_unexpected'])
             entries.append(entry)
         result = dict(changed=False, projects=entries)
         if failures:

@@ -421,3 +421,13 @@ def test_failure_message_when_nothing_was_applied():
     message = failure_message(result)
     assert message.startswith('Environment variables of gh/acme/api were not converged. applied: nothing. failed: add A: POST')
     assert message.endswith('Running the task again retries every change.')
+
+
+def test_drift_report_can_allow_unexpected_names():
+    current = [{'name': 'A', 'value': 'xxxx1234'}, {'name': 'EXTRA', 'value': 'xxxxabcd'}]
+    strict = drift_report(current, {'A': 'value-1234'})
+    lenient = drift_report(current, {'A': 'value-1234'}, allow_unexpected=True)
+    assert strict['unexpected'] == lenient['unexpected'] == ['EXTRA']
+    assert not strict['in_sync']
+    assert lenient['in_sync']
+    assert not drift_report(current, {'B': None}, allow_unexpected=True)['in_sync']
