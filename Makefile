@@ -15,12 +15,13 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build
 export ANSIBLE_NOCOLOR := $(if $(CI),1,)
 
-.PHONY: help venv test sanity units emulator-tests integration lint docs-lint changelog-lint ee-check demo emulator collection build clean lock
+.PHONY: help venv bench test sanity units emulator-tests integration lint demo emulator collection build clean lock
 
 help:
 	@echo "make demo   - run the main job against the local CircleCI emulator"
 	@echo "make test   - run every test (sanity, units, emulator, integration, linters)"
 	@echo "make integration TARGETS='env_var build' - run some integration targets"
+	@echo "make bench  - measure converge and audit of 20 projects x 30 variables against the emulator"
 	@echo "make emulator - run the CircleCI emulator in the foreground (EMULATOR_PORT, default 8765)"
 
 # The virtual environment is rebuilt only when the pinned requirements change.
@@ -64,6 +65,11 @@ emulator: venv
 
 demo: collection
 	$(BIN)/python tests/harness/demo.py
+
+# Speed is measured here, not asserted in tests: 20 projects x 30 variables by default.
+BENCH_ARGS ?= --projects 20 --vars 30 --latency-ms 50
+bench: collection
+	$(BIN)/python tests/benchmarks/converge_many.py $(BENCH_ARGS)
 
 build: collection
 	cd $(COLLECTION) && $(BIN)/ansible-galaxy collection build --force --output-path $(CURDIR)/.build/dist

@@ -240,8 +240,8 @@ PROJECT_SPEC = dict(
     followed=dict(type='bool'),
     env_vars=dict(type='list', elements='dict', options=ENV_VAR_SPEC),
     purge_env_vars=dict(type='bool', default=False),
-    checkout_keys=dict(type='list', elements='dict', options=CHECKOUT_KEY_SPEC),
-    ssh_keys=dict(type='list', elements='dict', options=SSH_KEY_SPEC,
+    checkout_keys=dict(type='list', elements='dict', options=CHECKOUT_KEY_SPEC, no_log=False),
+    ssh_keys=dict(type='list', elements='dict', options=SSH_KEY_SPEC, no_log=False,
                   mutually_exclusive=[('private_key', 'private_key_path')]),
 )
 
