@@ -27,6 +27,8 @@ import binascii
 import hashlib
 import struct
 
+from ansible.module_utils.common.text.converters import to_text
+
 try:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
@@ -151,6 +153,12 @@ def fingerprint_matches(fingerprint, key_fingerprints):
     """Whether a user's fingerprint (any accepted form) names a key with these fingerprints."""
     digest, canonical = normalize_fingerprint(fingerprint)
     return key_fingerprints.get(digest) == canonical
+
+
+def read_key_file(path):
+    """The text of a private key file; raises OSError or UnicodeError for the caller to report."""
+    with open(path, 'rb') as handle:
+        return to_text(handle.read(), errors='surrogate_or_strict')
 
 
 def load_private_key(text):

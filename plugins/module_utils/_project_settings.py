@@ -28,6 +28,7 @@ from ansible_collections.community.circleci.plugins.module_utils._keys import (
     converge_checkout_key,
     converge_ssh_key,
     load_private_key,
+    read_key_file,
 )
 from ansible_collections.community.circleci.plugins.module_utils._project import ProjectError, parse_project
 
@@ -42,10 +43,10 @@ class ProjectStepFailed(Exception):
         self.result = result
 
 
-def prepare(entries, read_file):
+def prepare(entries):
     """Check every project's input before any request: ``(prepared entries, error messages)``.
 
-    ``read_file(path)`` reads a private key file. Errors name the path in the data, e.g.
+    Private key files are read here. Errors name the path in the data, e.g.
     ``projects[1].env_vars: ...``.
     """
     prepared, errors, seen = [], [], set()
@@ -68,9 +69,9 @@ def prepare(entries, read_file):
             text = key.get('private_key')
             if key.get('private_key_path'):
                 try:
-                    text = read_file(key['private_key_path'])
-                except (IOError, OSError) as error:
-                    errors.append('%s.private_key_path: cannot read %s: %s' % (label, key['private_key_path'], error.strerror))
+                    text = read_key_file(key['private_key_path'])
+                except (OSError, UnicodeError) as error:
+                    errors.append('%s.private_key_path: cannot read %s: %s' % (label, key['private_key_path'], getattr(error, 'strerror', None) or error))
                     continue
             if not text:
                 errors.append('%s: private_key or private_key_path is required' % label)

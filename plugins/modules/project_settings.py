@@ -246,11 +246,6 @@ PROJECT_SPEC = dict(
 )
 
 
-def read_file(path):
-    with open(path, encoding='utf-8') as source:
-        return source.read()
-
-
 def main():
     module = CircleCIModule(
         argument_spec=dict(
@@ -260,7 +255,7 @@ def main():
         project_spec=False,
         supports_check_mode=True,
     )
-    entries, errors = prepare(module.params['projects'], read_file)
+    entries, errors = prepare(module.params['projects'])
     if errors:
         module.fail_json(msg='Invalid project settings, nothing was sent: %s' % '; '.join(errors))
 

@@ -178,7 +178,6 @@ api_retries:
 '''
 
 from ansible.module_utils.basic import missing_required_lib
-from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.community.circleci.plugins.module_utils._keys import (
     HAS_CRYPTOGRAPHY,
@@ -188,6 +187,7 @@ from ansible_collections.community.circleci.plugins.module_utils._keys import (
     fail_partially,
     load_private_key,
     normalize_fingerprint,
+    read_key_file,
 )
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
 
@@ -198,8 +198,7 @@ def read_private_key(module):
     text = params['private_key']
     if params['private_key_path']:
         try:
-            with open(params['private_key_path'], 'rb') as handle:
-                text = to_text(handle.read(), errors='surrogate_or_strict')
+            text = read_key_file(params['private_key_path'])
         except (OSError, UnicodeError) as error:
             module.fail_json(msg='private_key_path: cannot read %s (%s)' % (params['private_key_path'], getattr(error, 'strerror', None) or error))
     if text is None:
