@@ -81,8 +81,6 @@ class PartialFailure(Exception):
 def fail_partially(module, failure, changed):
     """fail_json for a PartialFailure: its message, what was applied, and the failed request's facts."""
     result = dict(failure.result, changed=changed)
-    if not module._diff:
-        result.pop('diff', None)
     if failure.error is not None:
         result.setdefault('error', failure.error.to_result())
     module.fail_json(msg=failure.msg, **result)

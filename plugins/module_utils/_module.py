@@ -93,18 +93,21 @@ class CircleCIModule(AnsibleModule):
             )
         return self._client
 
-    def _with_counters(self, result):
+    def _finish(self, result):
+        """Add the request counters, and drop ``diff`` unless Ansible runs in diff mode."""
         client = getattr(self, '_client', None)  # fail_json may run before __init__ ends
         if client is not None:
             result.setdefault('api_requests', client.request_count)
             result.setdefault('api_retries', client.retry_count)
+        if not self._diff:
+            result.pop('diff', None)
         return result
 
     def exit_json(self, **result):
-        super().exit_json(**self._with_counters(result))
+        super().exit_json(**self._finish(result))
 
     def fail_json(self, msg, **result):
-        super().fail_json(msg=msg, **self._with_counters(result))
+        super().fail_json(msg=msg, **self._finish(result))
 
     def fail_from_error(self, error, **result):
         """One clear failure for a client error: the message, plus the facts as ``error``."""

@@ -281,8 +281,7 @@ class BuildAction:
             self.result['outcome'] = outcome_of(build)
 
     def set_diff(self, before, after):
-        if self.module._diff:
-            self.result['diff'] = dict(before=before, after=after)
+        self.result['diff'] = dict(before=before, after=after)
 
     def finish(self):
         self.module.exit_json(**self.result)

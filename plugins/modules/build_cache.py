@@ -78,10 +78,8 @@ def main():
         supports_check_mode=True,
     )
     project = module.project
-    result = dict(changed=True)
-    if module._diff:
-        result['diff'] = dict(before=dict(project=project.slug, dependency_cache='unknown'),
-                              after=dict(project=project.slug, dependency_cache='absent'))
+    result = dict(changed=True, diff=dict(before=dict(project=project.slug, dependency_cache='unknown'),
+                                          after=dict(project=project.slug, dependency_cache='absent')))
 
     def clear():
         if not module.check_mode:

@@ -224,8 +224,6 @@ def main():
             module.fail_json(msg=str(error))
         except PartialFailure as failure:
             fail_partially(module, failure, changed=bool(failure.result.get('created') or failure.result.get('deleted')))
-        if not module._diff:
-            result.pop('diff')
         module.exit_json(**result)
 
     module.run(converge)

@@ -117,10 +117,9 @@ def main():
         if plan['write'] and not module.check_mode:
             # Setting the same key twice is harmless, so a retry after a lost answer may repeat it.
             module.client.post('user/heroku-key', body={'apikey': api_key}, repeatable=True)
-        result = dict(changed=plan['write'], heroku_api_key=plan['after'] if plan['write'] else plan['before'],
-                      previous=plan['before'], unverified=plan['unverified'])
-        if module._diff:
-            result['diff'] = {'before': {'heroku_api_key': plan['before']}, 'after': {'heroku_api_key': result['heroku_api_key']}}
+        shown = plan['after'] if plan['write'] else plan['before']
+        result = dict(changed=plan['write'], heroku_api_key=shown, previous=plan['before'], unverified=plan['unverified'],
+                      diff={'before': {'heroku_api_key': plan['before']}, 'after': {'heroku_api_key': shown}})
         module.exit_json(**result)
 
     module.run(converge)

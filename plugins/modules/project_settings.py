@@ -261,9 +261,7 @@ def main():
 
     results, failures = converge_projects(module.client, entries, module.params['update_value'], module.check_mode)
     diff = [entry for result in results for entry in result.pop('diff')]
-    outcome = dict(changed=any(result['changed'] for result in results), projects=results)
-    if module._diff:
-        outcome['diff'] = diff
+    outcome = dict(changed=any(result['changed'] for result in results), projects=results, diff=diff)
     if failures:
         module.fail_json(msg='%d of %d projects could not be converged (the others were): %s' % (
             len(failures), len(results), ' | '.join(failures)), failed_projects=failures, **outcome)

@@ -245,8 +245,6 @@ def main():
                                       fingerprint=params['fingerprint'])
         except PartialFailure as failure:
             fail_partially(module, failure, changed=bool(failure.result.get('added') or failure.result.get('deleted')))
-        if not module._diff:
-            result.pop('diff')
         module.exit_json(**result)
 
     module.run(converge)
