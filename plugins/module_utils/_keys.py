@@ -38,6 +38,8 @@ except ImportError:  # the modules report this with missing_required_lib('crypto
 else:
     HAS_CRYPTOGRAPHY = True
 
+# CircleCI masks the Heroku key as it masks env var values: one rule, kept in _env_vars.
+from ansible_collections.community.circleci.plugins.module_utils._env_vars import mask as mask_secret
 from ansible_collections.community.circleci.plugins.module_utils._errors import (
     CircleCIError,
     NotFoundError,
@@ -199,12 +201,6 @@ def load_private_key(text):
 def _encrypted():
     return KeyFormatError('the private key is encrypted with a passphrase; CircleCI needs an unencrypted key '
                           '(remove the passphrase from a copy, for example with ssh-keygen -p -N "" -f COPY)')
-
-
-def mask_secret(value):
-    """A secret as CircleCI masks it: ``xxxx`` and its last four characters (``xxxx`` alone when shorter)."""
-    value = value or ''
-    return 'xxxx' + value[-4:] if len(value) >= 4 else 'xxxx'
 
 
 def masked_matches(shown, value):

@@ -20,7 +20,7 @@ from ansible_collections.community.circleci.plugins.module_utils._env_vars impor
     validate_variables,
 )
 from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError
-from ansible_collections.community.circleci.plugins.module_utils._follow import converge_follow
+from ansible_collections.community.circleci.plugins.module_utils._follow import SETTINGS_PATH, converge_follow
 from ansible_collections.community.circleci.plugins.module_utils._keys import (
     KeyFormatError,
     KeyPlanError,
@@ -31,8 +31,6 @@ from ansible_collections.community.circleci.plugins.module_utils._keys import (
     read_key_file,
 )
 from ansible_collections.community.circleci.plugins.module_utils._project import ProjectError, parse_project
-
-SETTINGS_PATH = 'project/{}/settings'
 
 
 class ProjectStepFailed(Exception):
