@@ -180,6 +180,9 @@ failed_projects:
     project:
       description: The project's short slug.
       type: str
+    reason:
+      description: Why it could not be read (method, path, status, CircleCI's message, what to do).
+      type: str
     error:
       description: Method, path, status and CircleCI's message.
       type: dict
@@ -264,7 +267,8 @@ def main():
                 module.fail_from_error(failures[0].error, **result)
             module.fail_json(msg='Could not read the environment variables of %d of %d projects: %s' % (
                 len(failures), len(projects), ' | '.join('%s: %s' % (failure.item.slug, failure.error) for failure in failures)),
-                failed_projects=[dict(project=failure.item.slug, error=failure.error.to_result()) for failure in failures], **result)
+                failed_projects=[dict(project=failure.item.slug, reason=str(failure.error), error=failure.error.to_result())
+                                 for failure in failures], **result)
         if single:
             result['env_vars'] = entries[0]['variables']
             if expected is not None:
