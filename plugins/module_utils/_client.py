@@ -45,7 +45,7 @@ from ansible_collections.community.circleci.plugins.module_utils._errors import 
     api_message_from_body,
     error_for_status,
 )
-from ansible_collections.community.circleci.plugins.module_utils._project import Project
+from ansible_collections.community.circleci.plugins.module_utils._slug import Project
 
 COLLECTION_VERSION = '0.1.0'
 USER_AGENT = 'community.circleci/%s (Ansible collection; +https://github.com/ansible-collections/community.circleci)' % COLLECTION_VERSION

@@ -19,7 +19,7 @@ from ansible_collections.community.circleci.plugins.module_utils._client import 
     CircleCIClient,
 )
 from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError
-from ansible_collections.community.circleci.plugins.module_utils._project import ProjectError, parse_project
+from ansible_collections.community.circleci.plugins.module_utils._slug import ProjectError, parse_project
 
 # Kept in step with doc_fragments/connection.py.
 CONNECTION_SPEC = dict(

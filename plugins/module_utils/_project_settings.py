@@ -30,7 +30,7 @@ from ansible_collections.community.circleci.plugins.module_utils._keys import (
     load_private_key,
     read_key_file,
 )
-from ansible_collections.community.circleci.plugins.module_utils._project import ProjectError, parse_project
+from ansible_collections.community.circleci.plugins.module_utils._slug import ProjectError, parse_project
 
 
 class ProjectStepFailed(Exception):

@@ -96,7 +96,7 @@ api_retries:
 from urllib.parse import unquote, urlsplit
 
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
-from ansible_collections.community.circleci.plugins.module_utils._project import SHORT_VCS, VCS_ALIASES
+from ansible_collections.community.circleci.plugins.module_utils._slug import SHORT_VCS, VCS_ALIASES
 
 
 def vcs_type_of(project):

@@ -33,7 +33,7 @@ from ansible_collections.community.circleci.plugins.module_utils._artifacts impo
     select_artifacts,
 )
 from ansible_collections.community.circleci.plugins.module_utils._errors import InvalidResponseError, NotFoundError, ServerError
-from ansible_collections.community.circleci.plugins.module_utils._project import Project
+from ansible_collections.community.circleci.plugins.module_utils._slug import Project
 
 PROJECT = Project('github', 'acme', 'api')
 ART = 'https://300-42-gh.circle-artifacts.com'

@@ -29,7 +29,7 @@ from ansible_collections.community.circleci.plugins.module_utils._builds import 
 )
 from ansible_collections.community.circleci.plugins.module_utils._client import CircleCIClient, RetryPolicy
 from ansible_collections.community.circleci.plugins.module_utils._errors import ServerError
-from ansible_collections.community.circleci.plugins.module_utils._project import Project
+from ansible_collections.community.circleci.plugins.module_utils._slug import Project
 
 API = Project('github', 'acme', 'api')
 

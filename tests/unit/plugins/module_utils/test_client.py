@@ -37,7 +37,7 @@ from ansible_collections.community.circleci.plugins.module_utils._errors import 
     TransportError,
     api_message_from_body,
 )
-from ansible_collections.community.circleci.plugins.module_utils._project import Project
+from ansible_collections.community.circleci.plugins.module_utils._slug import Project
 
 API = 'https://circleci.example.com/api/v1.1'
 TOKEN = 'secret-token-0123456789'

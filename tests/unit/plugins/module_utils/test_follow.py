@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.community.circleci.plugins.module_utils._errors import InvalidResponseError
 from ansible_collections.community.circleci.plugins.module_utils._follow import converge_follow, plan_follow
-from ansible_collections.community.circleci.plugins.module_utils._project import Project
+from ansible_collections.community.circleci.plugins.module_utils._slug import Project
 
 LEGACY = Project('github', 'acme', 'legacy')
 FIRST_BUILD = {'build_num': 1, 'status': 'queued', 'why': 'first-build'}

@@ -24,7 +24,7 @@ from ansible_collections.community.circleci.plugins.module_utils._errors import 
     PermissionDeniedError,
     ServerError,
 )
-from ansible_collections.community.circleci.plugins.module_utils._project import Project
+from ansible_collections.community.circleci.plugins.module_utils._slug import Project
 
 SSH_KEYGEN = shutil.which('ssh-keygen')
 needs_ssh_keygen = pytest.mark.skipif(SSH_KEYGEN is None, reason='ssh-keygen is not installed')

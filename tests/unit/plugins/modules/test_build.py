@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.community.circleci.plugins.module_utils._builds import DEFAULT_FAIL_ON_OUTCOME
 from ansible_collections.community.circleci.plugins.module_utils._errors import TransportError
-from ansible_collections.community.circleci.plugins.module_utils._project import Project
+from ansible_collections.community.circleci.plugins.module_utils._slug import Project
 from ansible_collections.community.circleci.plugins.modules import build as build_module
 
 API = Project('github', 'acme', 'api')

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.community.circleci.plugins.module_utils._project import Project, ProjectError, parse_project
+from ansible_collections.community.circleci.plugins.module_utils._slug import Project, ProjectError, parse_project
 
 
 @pytest.mark.parametrize('text, vcs_type, username, expected', [

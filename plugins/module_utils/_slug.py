@@ -2,7 +2,7 @@
 # Copyright (c) community.circleci contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Project identity: one way to name a CircleCI project in every module.
+"""Project slugs: one way to name a CircleCI project in every module.
 
 For internal collection use only: names and behaviour may change without notice.
 """
