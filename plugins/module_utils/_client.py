@@ -11,7 +11,7 @@ The rules users depend on live here and nowhere else:
   artifact hosts the API itself names, never in a URL and never across a redirect to another host;
 - every path segment is URL-encoded (branch names contain ``/``);
 - retries never replay a request that may have created something (see ``RetryPolicy``);
-- every failure becomes a ``CircleCIError`` whose message names method, path, status and
+- every failed request becomes a ``RequestError`` whose message names method, path, status and
   CircleCI's own message, and never a secret.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import os
 import random
 import threading
 import time
@@ -30,34 +31,57 @@ from urllib.parse import quote, urljoin, urlsplit
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError
 except ImportError:  # the module reports this with missing_required_lib
     HAS_REQUESTS = False
 else:
     HAS_REQUESTS = True
 
 from ansible_collections.community.circleci.plugins.module_utils._errors import (
+    APPLIED,
+    NOT_APPLIED,
+    UNKNOWN,
+    WRITE_METHODS,
     CheckModeWriteError,
     CircleCIError,
+    InputError,
     InvalidResponseError,
+    NotFoundError,
     RateLimitedError,
+    RedirectRefusedError,
     TransportError,
     api_message_from_body,
     error_for_status,
 )
 from ansible_collections.community.circleci.plugins.module_utils._slug import Project
 
-COLLECTION_VERSION = '0.1.0'
-USER_AGENT = 'community.circleci/%s (Ansible collection; +https://github.com/ansible-collections/community.circleci)' % COLLECTION_VERSION
+USER_AGENT = 'community.circleci (Ansible collection; +https://github.com/ansible-collections/community.circleci)'
 DEFAULT_API_URL = 'https://circleci.com/api/v1.1'
 PAGE_SIZE = 100  # the most a v1.1 list endpoint returns per request
 MAX_REDIRECTS = 5
-WRITE_METHODS = frozenset(('POST', 'PUT', 'PATCH', 'DELETE'))
 # Repeating these cannot create anything new; any other method is repeatable only when the caller says so.
 REPEATABLE_METHODS = frozenset(('GET', 'HEAD', 'DELETE'))
-RETRYABLE_SERVER_STATUSES = frozenset((502, 503, 504))
+RETRYABLE_SERVER_STATUSES = frozenset((500, 502, 503, 504))
 
 Outcome = namedtuple('Outcome', ['item', 'value', 'error'])
+
+
+def check_connection(api_url, token, ca_path=None):
+    """Fail before any request on connection options that cannot work; the message never shows the token."""
+    parts = urlsplit(api_url or '')
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise InputError('api_url must be an http or https URL such as %s, got %r' % (DEFAULT_API_URL, api_url))
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise InputError('api_url must not carry credentials, a query or a fragment: give the token as api_token')
+    if not token:
+        raise InputError('api_token is required: set it, or the CIRCLECI_TOKEN (or CIRCLE_TOKEN) environment variable')
+    if token != token.strip():
+        raise InputError('api_token starts or ends with white space (often a newline read from a file): strip it')
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in token):
+        raise InputError('api_token contains white space or control characters: it cannot be a CircleCI token')
+    if ca_path is not None and not (os.path.isfile(ca_path) or os.path.isdir(ca_path)):
+        raise InputError('ca_path %s does not exist: give a PEM file (or a directory of them) of the CA that signed '
+                         'the server certificate' % ca_path)
 
 
 def parse_retry_after(value, now=None):
@@ -78,13 +102,19 @@ def parse_retry_after(value, now=None):
 
 
 class RetryPolicy:
-    """When to try a request again, and how long to wait first.
+    """When to try a request again, and how long to wait first (the table in docs/docsite/rst/guide.rst).
 
-    - 429 on any method: CircleCI refused the request before acting on it.
-    - A connection that could not be opened, on any method: nothing reached the server.
-    - 502/503/504, a reset connection or a read timeout only when the request is repeatable
-      (GET, DELETE, and writes the caller marks as overwrites, such as the env var POST): the
-      request may have reached the server, and replaying a creating POST would create twice.
+    ``failure`` is an HTTP status or one of:
+    - ``'unreachable'``: the connection was refused or the host name did not resolve. Nothing was
+      sent; not retried, as it is a wrong api_url or a server that is down far more often than a blip.
+    - ``'connect'``: opening the connection timed out. Nothing was sent; retried on any method.
+    - ``'sent'``: the connection was reset or the answer timed out after the request was sent.
+    - ``'cut'``: the answer started but was cut off.
+    - 429 on any method: CircleCI refused the request before acting on it; retried, honouring Retry-After.
+    - ``'sent'``, ``'cut'`` and 500/502/503/504 only when the request is repeatable (GET, HEAD, DELETE, and
+      writes the caller marks as overwrites, such as the env var POST or a follow): the request may have
+      reached CircleCI, and replaying a creating POST would create twice.
+    - Any other status: never (the answer is definite).
     Waits are exponential with full jitter, or what Retry-After asks (clamped), and all of it must
     fit in ``deadline`` seconds.
     """
@@ -102,10 +132,9 @@ class RetryPolicy:
 
     @staticmethod
     def is_retryable(failure, repeatable):
-        """``failure`` is an HTTP status, ``'connect'`` (never sent) or ``'sent'`` (reset or read timeout)."""
-        if failure == 429 or failure == 'connect':
+        if failure in (429, 'connect'):
             return True
-        return repeatable and (failure == 'sent' or failure in RETRYABLE_SERVER_STATUSES)
+        return repeatable and (failure in ('sent', 'cut') or failure in RETRYABLE_SERVER_STATUSES)
 
     def delay(self, retry_number, retry_after=None):
         """Seconds to wait before retry ``retry_number`` (1-based)."""
@@ -136,13 +165,16 @@ def encode_path(template, *args):
 
 
 class CircleCIClient:
-    """A keep-alive session to CircleCI API v1.1 with the collection's auth, retry and error rules."""
+    """A keep-alive session to the CircleCI API with the collection's auth, TLS, retry and error rules."""
 
     def __init__(self, api_url, token, validate_certs=True, ca_path=None, timeout=30, retries=5,
-                 max_workers=4, read_only=False, warn=None, policy=None, session=None):
+                 max_workers=4, read_only=False, warn=None, policy=None, session=None, user_agent=USER_AGENT):
         self.api_url = (api_url or DEFAULT_API_URL).rstrip('/')
         self._api_origin = _origin(self.api_url)
         self._token = token
+        # Given with every request: requests lets REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE override a
+        # session-wide setting, but not a per-request one, so validate_certs and ca_path always hold.
+        self._verify = (ca_path or True) if validate_certs else False
         self.timeout = timeout
         self.policy = policy or RetryPolicy(retries=retries)
         self.max_workers = max(1, max_workers)
@@ -153,34 +185,43 @@ class CircleCIClient:
         self._in_flight = threading.BoundedSemaphore(self.max_workers)
         self.retry_count = 0
         self.request_count = 0
+        self.last_request = None  # (method, path) of the newest API request, to name it in messages
         self.session = session or requests.Session()
         # The token is added per request (see _headers_for), so a redirect can never carry it.
-        self.session.headers.update({'Accept': 'application/json', 'User-Agent': USER_AGENT})
-        self.session.verify = (ca_path or True) if validate_certs else False
+        self.session.headers.update({'Accept': 'application/json', 'User-Agent': user_agent})
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.max_workers + 2, max_retries=0)
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
 
     # -- JSON API ---------------------------------------------------------------------------
 
-    def get(self, template, *args, params=None):
-        return self.request('GET', template, *args, params=params)
+    def get(self, template, *args, params=None, expect='json'):
+        return self.request('GET', template, *args, params=params, expect=expect)
 
-    def post(self, template, *args, body=None, params=None, repeatable=False):
-        return self.request('POST', template, *args, body=body, params=params, repeatable=repeatable)
+    def post(self, template, *args, body=None, params=None, repeatable=False, expect='json'):
+        return self.request('POST', template, *args, body=body, params=params, repeatable=repeatable, expect=expect)
 
-    def delete(self, template, *args, body=None, params=None):
-        return self.request('DELETE', template, *args, body=body, params=params)
+    def delete(self, template, *args, body=None, params=None, missing_ok=False, expect='json'):
+        """DELETE; with ``missing_ok`` a 404 carrying CircleCI's message means "gone already" and returns None."""
+        try:
+            return self.request('DELETE', template, *args, body=body, params=params, expect=expect)
+        except NotFoundError:
+            if missing_ok:
+                return None
+            raise
 
-    def request(self, method, template, *args, params=None, body=None, repeatable=None):
-        """Send one API request and return its decoded JSON (None for an empty body).
+    def request(self, method, template, *args, params=None, body=None, repeatable=None, expect='json'):
+        """Send one API request and return its decoded answer.
 
         ``template`` is a path below api_url such as ``project/{}/envvar/{}``; see encode_path.
         ``repeatable`` says whether replaying the request after it may have reached the server is
-        harmless; it defaults to True for GET and DELETE only.
+        harmless; it defaults to True for GET, HEAD and DELETE only. ``expect`` is what the answer
+        must be: ``'json'`` (any JSON; an empty body is None), ``dict`` or ``list`` (else an
+        InvalidResponseError naming the request), or None (the body is not needed and not read as JSON).
         """
         path = encode_path(template, *args)
         display_path = '/' + path
+        self.last_request = (method, display_path)
         if self.read_only and method in WRITE_METHODS:
             raise CheckModeWriteError(method, display_path)
         if repeatable is None:
@@ -192,18 +233,7 @@ class CircleCIClient:
             headers['Content-Type'] = 'application/json'
         response = self._send_with_retries(method, self.api_url + '/' + path, display_path, repeatable,
                                            params=params, data=data, headers=headers)
-        return self._decode(response, method, display_path)
-
-    @staticmethod
-    def _decode(response, method, display_path):
-        text = response.text.strip()
-        if text in ('', '""'):  # CircleCI answers some writes with an empty JSON string
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise InvalidResponseError(method, display_path, response.status_code,
-                                       detail='the body is not JSON (Content-Type %s)' % response.headers.get('Content-Type', 'unknown'))
+        return _decode(response, method, display_path, expect)
 
     def paginate(self, template, *args, params=None, limit=None, offset=0):
         """Items of a list endpoint from ``offset``, ``limit`` of them (all when None), in order.
@@ -214,11 +244,7 @@ class CircleCIClient:
         params = dict(params or {})
 
         def page(page_offset, page_limit):
-            page_params = dict(params, limit=page_limit, offset=page_offset)
-            items = self.get(template, *args, params=page_params)
-            if not isinstance(items, list):
-                raise InvalidResponseError('GET', '/' + encode_path(template, *args), detail='expected a JSON list of items')
-            return items
+            return self.get(template, *args, params=dict(params, limit=page_limit, offset=page_offset), expect=list)
 
         if limit is None:
             items, page_offset = [], offset
@@ -242,7 +268,7 @@ class CircleCIClient:
         """Call ``func(item)`` for each item on a bounded pool; Outcomes in input order.
 
         A CircleCIError is captured in its Outcome so callers can report partial progress; any
-        other exception is a bug and propagates.
+        other exception propagates.
         """
         items = list(items)
 
@@ -260,7 +286,7 @@ class CircleCIClient:
     # -- Downloads ----------------------------------------------------------------------------
 
     def download(self, url, path, chunk_size=1024 * 1024):
-        """Stream ``url`` into the file ``path`` (rewritten from the start on a retry).
+        """Stream ``url`` into the file ``path``.
 
         The token goes to the API's origin and to the origin of ``url`` (an artifact host the API
         named), never to where a redirect points elsewhere. Returns (size, sha256 hex digest).
@@ -283,7 +309,7 @@ class CircleCIClient:
     def head_size(self, url):
         """The size in bytes the artifact host gives for ``url`` (a HEAD, same token rule as download), or None if it gives none.
 
-        HTTP failures raise CircleCIError like any request (object stores may refuse a HEAD on a URL signed for GET).
+        HTTP failures raise RequestError like any request (object stores may refuse a HEAD on a URL signed for GET).
         """
         display_path = urlsplit(url).path
         trusted = {self._api_origin, _origin(url)}
@@ -308,81 +334,165 @@ class CircleCIClient:
             headers['Circle-Token'] = self._token
         return headers
 
-    def _send_once(self, method, url, trusted, headers, **kwargs):
-        """One request, following redirects by hand so the token is only sent where it belongs."""
+    def _send_once(self, method, url, display_path, trusted, headers, **kwargs):
+        """One request, following redirects by hand so the token is only sent where it belongs.
+
+        A write (or any request with a body) is never sent to another origin: its body may hold a
+        secret, and an answer from elsewhere would say nothing of what CircleCI did.
+        """
         for dummy in range(MAX_REDIRECTS + 1):
             self._note()
             with self._in_flight:
                 response = self.session.request(method, url, headers=self._headers_for(url, trusted, headers),
-                                                timeout=self.timeout, allow_redirects=False, **kwargs)
+                                                timeout=self.timeout, allow_redirects=False, stream=True,
+                                                verify=self._verify, **kwargs)
             if not response.is_redirect:
                 return response
-            url = urljoin(url, response.headers['Location'])
+            target = urljoin(url, response.headers['Location'])
             response.close()
-            if response.status_code == 303 or (response.status_code == 302 and method != 'HEAD'):
-                method, kwargs = 'GET', {key: value for key, value in kwargs.items() if key not in ('data', 'params')}
+            if (method in WRITE_METHODS or kwargs.get('data') is not None) and _origin(target) != _origin(url):
+                raise RedirectRefusedError(method, display_path, response.status_code, detail=(
+                    'The server at %s redirected it to another origin, %s: not followed, so nothing was sent there'
+                    % (_origin_text(url), _origin_text(target))))
+            url = target
+            if response.status_code == 303 or (response.status_code in (301, 302) and method not in ('GET', 'HEAD')):
+                method, kwargs = 'GET', {key: value for key, value in kwargs.items() if key != 'data'}
                 headers = {key: value for key, value in (headers or {}).items() if key != 'Content-Type'}
             kwargs.pop('params', None)  # the Location carries its own query
-        raise InvalidResponseError(method, urlsplit(url).path, detail='more than %d redirects' % MAX_REDIRECTS)
+        raise InvalidResponseError(method, display_path, detail='more than %d redirects' % MAX_REDIRECTS)
 
-    def _send_with_retries(self, method, url, display_path, repeatable, trusted=None, headers=None, **kwargs):
+    def _send_with_retries(self, method, url, display_path, repeatable, trusted=None, headers=None, stream=False, **kwargs):
+        """Send until there is a final answer; the response (its body read unless ``stream``), or a RequestError."""
         trusted = trusted or {self._api_origin}
         started = self.policy.clock()
         retries = 0
         while True:
             failure, response, error = None, None, None
             try:
-                response = self._send_once(method, url, trusted, headers, **kwargs)
+                response = self._send_once(method, url, display_path, trusted, headers, **kwargs)
+                if not stream or response.status_code >= 400:
+                    response.content  # pylint: disable=pointless-statement  # read it all now: a cut-off answer fails here
             except requests.exceptions.SSLError as exc:
-                raise TransportError(method, display_path, detail='TLS failed: %s' % _reason(exc), retries=retries)
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                failure, error = ('connect' if _never_sent(exc) else 'sent'), exc
+                raise TransportError(method, display_path, detail='TLS with %s failed: %s' % (_origin_text(url), _reason(exc)),
+                                     retries=retries)
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as exc:
+                failure, error = _transport_failure(exc, response), exc
             except requests.exceptions.RequestException as exc:
-                raise TransportError(method, display_path, detail=_reason(exc), retries=retries)
+                raise TransportError(method, display_path, detail=_reason(exc), retries=retries, outcome=UNKNOWN)
             else:
                 if response.status_code < 400:
                     return response
                 failure = response.status_code
 
-            retry_after = parse_retry_after(response.headers.get('Retry-After')) if response is not None else None
+            retryable = self.policy.is_retryable(failure, repeatable)
+            retry_after = parse_retry_after(response.headers.get('Retry-After')) if isinstance(failure, int) else None
             wait = self.policy.delay(retries + 1, retry_after)
             out_of_time = self.policy.clock() - started + wait > self.policy.deadline
-            if retries >= self.policy.retries or out_of_time or not self.policy.is_retryable(failure, repeatable):
-                raise self._failure(method, display_path, failure, response, error, retries,
-                                    out_of_time and self.policy.is_retryable(failure, repeatable))
+            if not retryable or retries >= self.policy.retries or out_of_time:
+                raise _failure(method, url, display_path, failure, response, error, retries, repeatable,
+                               out_of_time and retryable)
             retries += 1
             self._note(retried=True)
             if self._warn:
                 self._warn('%s %s: %s; retry %d of %d in %.1f s' % (
-                    method, display_path, 'HTTP %s' % failure if response is not None else _reason(error),
+                    method, display_path, 'HTTP %s' % failure if isinstance(failure, int) else _reason(error),
                     retries, self.policy.retries, wait))
             if response is not None:
                 response.close()
             self.policy.sleep(wait)
 
-    @staticmethod
-    def _failure(method, display_path, failure, response, error, retries, out_of_time):
-        detail = 'the retry deadline would be passed' if out_of_time else None
-        if response is None:
-            reason = _reason(error)
-            if failure == 'sent':
-                reason += '; not repeated, as the request may have reached CircleCI and repeating it could act twice'
-            return TransportError(method, display_path, detail=reason, retries=retries)
-        error_class = error_for_status(response.status_code)
-        if error_class is RateLimitedError and response.headers.get('Retry-After'):
-            detail = ((detail + '; ') if detail else '') + 'Retry-After: %s' % response.headers['Retry-After']
-        return error_class(method, display_path, response.status_code, api_message_from_body(response.text),
-                           detail=detail, retries=retries)
+
+def _decode(response, method, display_path, expect):
+    """The answer as ``expect`` asks (see CircleCIClient.request); a 2xx that cannot be used is an InvalidResponseError."""
+    if expect is None:
+        return None
+    text = response.text.strip()
+    if text in ('', '""'):  # CircleCI answers some writes with an empty JSON string
+        value = None
+    else:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            raise InvalidResponseError(method, display_path, response.status_code, outcome=APPLIED,
+                                       detail='The answer is not JSON (Content-Type %s)' % response.headers.get('Content-Type', 'unknown'))
+    if expect in (dict, list) and not isinstance(value, expect):
+        raise InvalidResponseError(method, display_path, response.status_code, outcome=APPLIED,
+                                   detail='The answer should be a JSON %s, not %s' % (_JSON_NAMES[expect], _json_kind(value)))
+    return value
 
 
-def _never_sent(error):
-    """True when a ConnectionError happened while opening the connection, before any byte was sent."""
+_JSON_NAMES = {dict: 'object', list: 'list', str: 'string', bool: 'boolean', int: 'number', float: 'number', type(None): 'null'}
+
+
+def _json_kind(value):
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def _origin(url):
+    parts = urlsplit(url)
+    port = parts.port or {'http': 80, 'https': 443}.get(parts.scheme)
+    return (parts.scheme, (parts.hostname or '').lower(), port)
+
+
+def _origin_text(url):
+    """``scheme://host:port`` of a URL, for messages (never its path or query)."""
+    return '%s://%s:%s' % _origin(url)
+
+
+def encode_path(template, *args):
+    """Fill ``{}`` in a path template, URL-encoding each argument as one path segment.
+
+    A Project fills its three segments; any other value is one segment with every reserved
+    character (``/`` included) encoded, so ``feature/login`` stays one branch name.
+    """
+    segments = []
+    for arg in args:
+        if isinstance(arg, Project):
+            segments.append('/'.join(quote(part, safe='') for part in arg.segments))
+        else:
+            segments.append(quote(str(arg), safe=''))
+    return template.format(*segments)
+
+
+def _transport_failure(error, response):
+    """The failure kind of a transport error (see RetryPolicy); ``response`` is set when the answer had begun."""
+    if response is not None:
+        return 'cut'
     if isinstance(error, (requests.exceptions.ProxyError, requests.exceptions.ConnectTimeout)):
-        return True
+        return 'connect'
     reason = error.args[0] if error.args else None
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
-    return isinstance(reason, ConnectTimeoutError)  # NewConnectionError and NameResolutionError are subclasses
+    if isinstance(reason, NewConnectionError):  # refused, no route, no such host (a ConnectTimeoutError subclass)
+        return 'unreachable'
+    if isinstance(reason, ConnectTimeoutError):
+        return 'connect'
+    return 'sent'
+
+
+def _failure(method, url, display_path, failure, response, error, retries, repeatable, out_of_time):
+    """The RequestError for a request that will not be tried again."""
+    detail = 'The retry deadline would be passed' if out_of_time else None
+    if not isinstance(failure, int):
+        outcome = {'unreachable': NOT_APPLIED, 'connect': NOT_APPLIED}.get(failure, UNKNOWN)
+        if failure == 'cut' and response.status_code < 300:
+            outcome = APPLIED
+            reason = 'CircleCI answered HTTP %s, but the answer was cut off (%s)' % (response.status_code, _reason(error))
+        elif failure in ('unreachable', 'connect'):
+            reason = 'Could not connect to %s (%s)' % (_origin_text(url), _reason(error))
+        else:
+            reason = '%s: %s' % (_origin_text(url), _reason(error))
+            if not repeatable:
+                reason += '; not repeated, as the request may have reached CircleCI and repeating it could act twice'
+        return TransportError(method, display_path, detail='; '.join(part for part in (reason, detail) if part),
+                              retries=retries, outcome=outcome)
+    body = response.text
+    error_class = error_for_status(failure, body)
+    if error_class is RateLimitedError and response.headers.get('Retry-After'):
+        detail = '; '.join(part for part in (detail, 'Retry-After: %s' % response.headers['Retry-After']) if part)
+    return error_class(method, display_path, failure, api_message_from_body(body), detail=detail, retries=retries,
+                       outcome=UNKNOWN if failure >= 500 else NOT_APPLIED)
 
 
 def _reason(error):
@@ -391,10 +501,15 @@ def _reason(error):
     if isinstance(reason, MaxRetryError) and reason.reason is not None:
         reason = reason.reason
     text = str(reason)
-    if 'Connection refused' in text:
+    lowered = text.lower()
+    if 'connection refused' in lowered:
         return 'connection refused'
-    if 'timed out' in text.lower():
+    if isinstance(reason, NameResolutionError) or 'name or service not known' in lowered or 'nodename nor servname' in lowered:
+        return 'the host name could not be resolved'
+    if 'timed out' in lowered:
         return 'timed out'
-    if 'reset' in text.lower() or 'RemoteDisconnected' in text or 'aborted' in text.lower():
+    if 'incompleteread' in lowered or 'incomplete' in lowered or 'connection broken' in lowered:
+        return 'the answer was cut off'
+    if 'reset' in lowered or 'remotedisconnected' in lowered or 'aborted' in lowered:
         return 'connection reset or closed by the server'
     return '%s: %s' % (type(error).__name__, text.split(' (Caused by', maxsplit=1)[0][:200])

@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
-import json
 import threading
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -30,6 +29,7 @@ from ansible_collections.community.circleci.plugins.module_utils._builds import 
 from ansible_collections.community.circleci.plugins.module_utils._client import CircleCIClient, RetryPolicy
 from ansible_collections.community.circleci.plugins.module_utils._errors import ServerError
 from ansible_collections.community.circleci.plugins.module_utils._slug import Project
+from ansible_collections.community.circleci.tests.unit.fakes import ScriptedTransport, answer
 
 API = Project('github', 'acme', 'api')
 
@@ -237,73 +237,55 @@ def test_list_builds_picks_the_endpoint(kwargs, expected):
     assert client.calls == [expected]
 
 
-class FakeResponse:
-    def __init__(self, status, payload):
-        self.status_code = status
-        self.text = json.dumps(payload)
-        self.headers = {'Content-Type': 'application/json'}
-        self.is_redirect = False
+def serve_builds(total, failures=None):
+    """A transport serving ``total`` builds newest first, honouring limit and offset; request N may fail with a status."""
+    failures = dict(failures or {})
+    lock = threading.Lock()
+    served = []
 
-    def json(self):
-        return json.loads(self.text)
-
-    def close(self):
-        pass
-
-
-class FakeSession:
-    """Serves a build list of ``total`` builds, newest first, honouring limit and offset; can fail some requests."""
-
-    def __init__(self, total, failures=None):
-        self.headers = {}
-        self.verify = True
-        self.total = total
-        self.failures = dict(failures or {})  # request number (1-based) -> status
-        self.requests = []
-        self.lock = threading.Lock()
-
-    def mount(self, prefix, adapter):
-        pass
-
-    def request(self, method, url, headers=None, timeout=None, allow_redirects=True, params=None, **kwargs):
-        with self.lock:
-            self.requests.append((method, urlsplit(url).path, dict(params or {})))
-            number = len(self.requests)
-        if number in self.failures:
-            return FakeResponse(self.failures.pop(number), {'message': 'Service Unavailable'})
-        query = dict(params or {})
+    def step(request):
+        query = dict(parse_qsl(urlsplit(request.url).query))
+        with lock:
+            served.append((urlsplit(request.url).path, query))
+            number = len(served)
+        if number in failures:
+            return answer(failures.pop(number), body={'message': 'Service Unavailable'})
         limit, offset = int(query['limit']), int(query['offset'])
-        numbers = list(range(self.total, 0, -1))[offset:offset + limit]
-        return FakeResponse(200, [{'build_num': num} for num in numbers])
+        return answer(body=[{'build_num': num} for num in list(range(total, 0, -1))[offset:offset + limit]])
+
+    transport = ScriptedTransport([step] * 50)
+    transport.served = served
+    return transport
 
 
-def make_client(session):
+def make_client(transport):
     policy = RetryPolicy(retries=2, sleep=lambda seconds: None, rand=lambda: 0.0)
-    return CircleCIClient('https://circleci.example/api/v1.1', 'token', policy=policy, session=session)
+    client = CircleCIClient('https://circleci.example/api/v1.1', 'token', policy=policy)
+    client.session.mount('https://', transport)
+    return client
 
 
 def test_paginate_250_builds_in_three_requests_in_order():
-    session = FakeSession(total=300)
-    client = make_client(session)
+    transport = serve_builds(total=300)
+    client = make_client(transport)
     builds = list_builds(client, project=API, limit=250, build_filter='completed')
     assert [item['build_num'] for item in builds] == list(range(300, 50, -1))
     assert client.request_count == 3
-    pages = sorted((query['offset'], query['limit'], query['filter']) for dummy, dummy, query in session.requests)
+    pages = sorted((int(query['offset']), int(query['limit']), query['filter']) for dummy, query in transport.served)
     assert pages == [(0, 100, 'completed'), (100, 100, 'completed'), (200, 50, 'completed')]
-    assert {path for dummy, path, dummy in session.requests} == {'/api/v1.1/project/github/acme/api'}
+    assert {path for path, dummy in transport.served} == {'/api/v1.1/project/github/acme/api'}
 
 
 def test_paginate_with_offset_and_short_last_page():
-    session = FakeSession(total=120)
-    client = make_client(session)
+    transport = serve_builds(total=120)
+    client = make_client(transport)
     builds = list_builds(client, project=API, branch='feature/login', limit=250, offset=10)
     assert [item['build_num'] for item in builds] == list(range(110, 0, -1))
-    assert {path for dummy, path, dummy in session.requests} == {'/api/v1.1/project/github/acme/api/tree/feature%2Flogin'}
+    assert {path for path, dummy in transport.served} == {'/api/v1.1/project/github/acme/api/tree/feature%2Flogin'}
 
 
 def test_paginate_retries_a_failed_page_and_keeps_order():
-    session = FakeSession(total=300, failures={2: 503})
-    client = make_client(session)
+    client = make_client(serve_builds(total=300, failures={2: 503}))
     builds = list_builds(client, limit=300)
     assert [item['build_num'] for item in builds] == list(range(300, 0, -1))
     assert client.retry_count == 1
@@ -311,8 +293,7 @@ def test_paginate_retries_a_failed_page_and_keeps_order():
 
 
 def test_paginate_fails_when_a_page_keeps_failing():
-    session = FakeSession(total=300, failures={number: 503 for number in range(1, 20)})
-    client = make_client(session)
+    client = make_client(serve_builds(total=300, failures={number: 503 for number in range(1, 20)}))
     with pytest.raises(ServerError, match='HTTP 503'):
         list_builds(client, limit=300)
 

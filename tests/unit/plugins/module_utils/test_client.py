@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import email.utils
-import io
 import json
 import os
 import tempfile
@@ -16,77 +15,44 @@ import time
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from ansible_collections.community.circleci.plugins.module_utils._client import (
     USER_AGENT,
     CircleCIClient,
     RetryPolicy,
+    check_connection,
     encode_path,
     parse_retry_after,
 )
 from ansible_collections.community.circleci.plugins.module_utils._errors import (
+    APPLIED,
+    NOT_APPLIED,
+    UNKNOWN,
     AuthenticationError,
     CheckModeWriteError,
+    InputError,
     InvalidResponseError,
+    NotCircleCIError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    RedirectRefusedError,
     ServerError,
     TransportError,
     api_message_from_body,
 )
 from ansible_collections.community.circleci.plugins.module_utils._slug import Project
-
-API = 'https://circleci.example.com/api/v1.1'
-TOKEN = 'secret-token-0123456789'
-
-
-def answer(status=200, body=None, headers=None, text=None):
-    """A scripted answer: status, JSON body (or raw text) and headers."""
-    return dict(status=status, body=body, headers=headers or {}, text=text)
-
-
-def refused():
-    return requests.exceptions.ConnectionError(MaxRetryError(None, '/x', NewConnectionError(None, 'Connection refused')))
-
-
-def reset():
-    return requests.exceptions.ConnectionError(ProtocolError('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer')))
-
-
-class ScriptedAdapter(BaseAdapter):
-    """Answers requests from a script, in order, and records what was sent."""
-
-    def __init__(self, script):
-        super().__init__()
-        self.script = list(script)
-        self.sent = []
-
-    def send(self, request, **kwargs):  # pylint: disable=arguments-differ
-        self.sent.append(request)
-        step = self.script.pop(0)
-        if isinstance(step, Exception):
-            raise step
-        response = requests.Response()
-        response.status_code = step['status']
-        response.headers.update(step['headers'])
-        if step['text'] is not None:
-            content = step['text']
-        elif step['body'] is not None:
-            content = json.dumps(step['body'])
-            response.headers.setdefault('Content-Type', 'application/json')
-        else:
-            content = ''
-        response.raw = io.BytesIO(content.encode('utf-8'))
-        response.url = request.url
-        response.request = request
-        response.reason = 'scripted'
-        return response
-
-    def close(self):
-        pass
+from ansible_collections.community.circleci.tests.unit.fakes import (
+    API,
+    TOKEN,
+    ScriptedTransport,
+    answer,
+    connect_timeout,
+    cut,
+    read_timeout,
+    refused,
+    reset,
+)
 
 
 class Recorder:
@@ -102,11 +68,11 @@ class Recorder:
         return self.now
 
 
-def make_client(script, retries=5, read_only=False, deadline=300.0):
+def make_client(script, retries=5, read_only=False, deadline=300.0, **options):
     recorder = Recorder()
     policy = RetryPolicy(retries=retries, deadline=deadline, sleep=recorder.sleep, clock=recorder.clock, rand=lambda: 0.5)
-    client = CircleCIClient(API, TOKEN, retries=retries, read_only=read_only, policy=policy, max_workers=1)
-    adapter = ScriptedAdapter(script)
+    client = CircleCIClient(API, TOKEN, retries=retries, read_only=read_only, policy=policy, max_workers=1, **options)
+    adapter = ScriptedTransport(script)
     client.session.mount('https://', adapter)
     client.session.mount('http://', adapter)
     return client, adapter, recorder
@@ -230,18 +196,79 @@ def test_an_overwriting_post_marked_repeatable_is_retried(failure):
     assert len(adapter.sent) == 2
 
 
-def test_connect_failures_are_retried_on_any_method():
-    client, adapter, dummy = make_client([refused(), requests.exceptions.ConnectTimeout('connect timed out'), answer(201, body={'build_num': 3})])
+def test_connect_timeouts_are_retried_on_any_method():
+    client, adapter, dummy = make_client([connect_timeout(), connect_timeout(), answer(201, body={'build_num': 3})])
     assert client.post('project/{}/tree/{}', Project('github', 'acme', 'api'), 'main') == {'build_num': 3}
     assert len(adapter.sent) == 3
     assert client.retry_count == 2
 
 
-def test_500_is_not_retried():
-    client, adapter, dummy = make_client([answer(500, body={'message': 'boom'})])
-    with pytest.raises(ServerError):
+def test_a_refused_connection_fails_at_once_naming_the_origin():
+    client, adapter, recorder = make_client([refused()])
+    with pytest.raises(TransportError) as caught:
         client.get('me')
+    assert len(adapter.sent) == 1 and not recorder.sleeps
+    assert 'Could not connect to https://circleci.example.com:443 (connection refused)' in str(caught.value)
+    assert caught.value.outcome == NOT_APPLIED
+    assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.parametrize('method', ['GET', 'DELETE'])
+def test_500_is_retried_where_repeating_is_harmless(method):
+    client, adapter, dummy = make_client([answer(500, body={'message': 'boom'}), answer(body={'ok': True})])
+    assert client.request(method, 'me') == {'ok': True}
+    assert len(adapter.sent) == 2
+
+
+def test_500_on_a_creating_post_is_not_retried_and_may_have_applied():
+    client, adapter, dummy = make_client([answer(500, body={'message': 'boom'})])
+    with pytest.raises(ServerError) as caught:
+        client.post('project/{}/checkout-key', Project('github', 'acme', 'api'), body={'type': 'deploy-key'})
     assert len(adapter.sent) == 1
+    assert caught.value.may_have_applied
+    assert 'may have been made' in str(caught.value)
+
+
+def test_retries_of_a_get_that_run_out_do_not_claim_it_was_not_repeated():
+    client, adapter, dummy = make_client([reset()] * 3, retries=2)
+    with pytest.raises(TransportError) as caught:
+        client.get('me')
+    assert len(adapter.sent) == 3
+    assert 'not repeated' not in str(caught.value)
+    assert 'after 2 retries' in str(caught.value)
+    assert not caught.value.may_have_applied  # a read changes nothing
+
+
+def test_a_cut_off_answer_to_a_get_is_read_again():
+    client, adapter, dummy = make_client([cut(200), answer(body={'login': 'x'})])
+    assert client.get('me') == {'login': 'x'}
+    assert len(adapter.sent) == 2
+
+
+def test_a_cut_off_answer_to_a_creating_post_says_the_write_was_made():
+    client, adapter, dummy = make_client([cut(201)])
+    with pytest.raises(TransportError) as caught:
+        client.post('project/{}/checkout-key', Project('github', 'acme', 'api'), body={'type': 'deploy-key'})
+    assert len(adapter.sent) == 1
+    assert caught.value.outcome == APPLIED
+    message = str(caught.value)
+    assert 'CircleCI answered HTTP 201, but the answer was cut off' in message
+    assert 'the change was made' in message
+    assert 'api_url' not in message.split('.')[0]
+
+
+def test_a_write_whose_body_is_not_needed_succeeds_when_its_answer_is_garbled():
+    client, adapter, dummy = make_client([answer(201, text='{"name": "A", "val')])
+    assert client.post('project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'v'},
+                       repeatable=True, expect=None) is None
+
+
+def test_a_read_timeout_on_a_creating_post_is_not_replayed_and_says_so():
+    client, adapter, dummy = make_client([read_timeout()])
+    with pytest.raises(TransportError) as caught:
+        client.post('project/{}/tree/{}', Project('github', 'acme', 'api'), 'main')
+    assert caught.value.outcome == UNKNOWN and caught.value.may_have_applied
+    assert 'not repeated' in str(caught.value)
 
 
 def test_retry_warnings_name_method_path_and_wait_but_not_the_token():
@@ -273,7 +300,7 @@ def test_parse_retry_after_date_in_the_past_is_zero():
     (500, {'message': 'Internal error'}, ServerError, 'Internal error'),
 ])
 def test_errors_carry_method_path_status_message_and_a_hint(status, body, error_class, says):
-    client, dummy, dummy2 = make_client([answer(status, body=body)])
+    client, dummy, dummy2 = make_client([answer(status, body=body)], retries=0)
     with pytest.raises(error_class) as caught:
         client.get('project/{}/envvar', Project('github', 'acme', 'api'))
     message = str(caught.value)
@@ -282,15 +309,25 @@ def test_errors_carry_method_path_status_message_and_a_hint(status, body, error_
     assert error_class.hint in message
     assert TOKEN not in message
     assert caught.value.to_result() == dict(method='GET', path='/project/github/acme/api/envvar', status=status,
-                                            api_message=says)
+                                            api_message=says, outcome=None)
 
 
-def test_html_error_pages_give_no_message_but_a_clear_error():
-    client, dummy, dummy2 = make_client([answer(404, text='<!DOCTYPE html><html>...</html>', headers={'Content-Type': 'text/html'})])
-    with pytest.raises(NotFoundError) as caught:
+@pytest.mark.parametrize('text', ['<!DOCTYPE html><html>...</html>', '', '404 page not found'])
+def test_a_404_without_circleci_message_blames_api_url_not_the_project(text):
+    client, dummy, dummy2 = make_client([answer(404, text=text, headers={'Content-Type': 'text/html'})])
+    with pytest.raises(NotCircleCIError) as caught:
         client.get('project/{}/envvar', Project('github', 'acme', 'nope'))
-    assert 'CircleCI says' not in str(caught.value)
-    assert '<html' not in str(caught.value)
+    message = str(caught.value)
+    assert '<html' not in message
+    assert 'check api_url' in message
+    assert 'check the project' not in message
+
+
+def test_a_wrongly_shaped_answer_names_the_request():
+    client, dummy, dummy2 = make_client([answer(body={'not': 'a list'})])
+    with pytest.raises(InvalidResponseError) as caught:
+        client.get('project/{}/envvar', Project('github', 'acme', 'api'), expect=list)
+    assert str(caught.value).startswith('GET /project/github/acme/api/envvar failed with HTTP 200. The answer should be a JSON list, not object.')
 
 
 def test_a_non_json_success_is_an_invalid_response():
@@ -306,13 +343,28 @@ def test_empty_success_body_is_none():
     assert client.post('user/heroku-key', body={'apikey': 'k'}) is None
 
 
-def test_connection_refused_is_a_transport_error_after_retries():
-    client, adapter, dummy = make_client([refused()] * 3, retries=2)
-    with pytest.raises(TransportError) as caught:
-        client.get('me')
-    assert len(adapter.sent) == 3
-    assert 'connection refused' in str(caught.value)
-    assert TOKEN not in str(caught.value)
+@pytest.mark.parametrize('api_url, token, words', [
+    ('circleci.com/api/v1.1', TOKEN, 'api_url must be an http or https URL'),
+    ('ftp://circleci.com/api/v1.1', TOKEN, 'api_url must be an http or https URL'),
+    ('https://user:pw@circleci.com/api/v1.1', TOKEN, 'must not carry credentials'),
+    (API, '', 'api_token is required'),
+    (API, TOKEN + '\n', 'api_token starts or ends with white space'),
+    (API, 'abc def', 'white space or control characters'),
+])
+def test_connection_options_are_checked_before_any_request_and_never_show_the_token(api_url, token, words):
+    with pytest.raises(InputError) as caught:
+        check_connection(api_url, token)
+    assert words in str(caught.value)
+    if token:
+        assert token.strip() not in str(caught.value)
+
+
+def test_a_missing_ca_path_is_refused_before_any_request(tmp_path):
+    with pytest.raises(InputError) as caught:
+        check_connection(API, TOKEN, str(tmp_path / 'nope.pem'))
+    assert 'ca_path' in str(caught.value) and 'does not exist' in str(caught.value)
+    (tmp_path / 'ca.pem').write_text('pem')
+    check_connection(API, TOKEN, str(tmp_path / 'ca.pem'))
 
 
 @pytest.mark.parametrize('body, expected', [
@@ -353,6 +405,28 @@ def test_same_host_redirect_keeps_the_token_and_api_redirect_elsewhere_drops_it(
     client.get('me')
     assert adapter.sent[1].headers['Circle-Token'] == TOKEN
     assert 'Circle-Token' not in adapter.sent[2].headers
+
+
+@pytest.mark.parametrize('status', [301, 302, 303, 307, 308])
+@pytest.mark.parametrize('method', ['POST', 'DELETE'])
+def test_a_write_is_never_redirected_to_another_origin(status, method):
+    client, adapter, dummy = make_client([answer(status, headers={'Location': 'https://evil.example.net/collect'})])
+    with pytest.raises(RedirectRefusedError) as caught:
+        client.request(method, 'project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'secret-value'})
+    assert len(adapter.sent) == 1  # nothing went to the other origin
+    message = str(caught.value)
+    assert 'https://circleci.example.com:443' in message and 'https://evil.example.net:443' in message
+    assert 'secret-value' not in message
+    assert not caught.value.may_have_applied
+
+
+def test_a_write_may_follow_a_redirect_within_the_api_origin():
+    client, adapter, dummy = make_client([answer(307, headers={'Location': API + '/project/github/acme/api/envvar?x=1'}),
+                                          answer(201, body={'name': 'A', 'value': 'xxxx1234'})])
+    client.post('project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'v1234'}, repeatable=True)
+    assert [request.method for request in adapter.sent] == ['POST', 'POST']
+    assert json.loads(adapter.sent[1].body) == {'name': 'A', 'value': 'v1234'}
+    assert adapter.sent[1].headers['Circle-Token'] == TOKEN
 
 
 def test_redirect_loops_end():
@@ -396,17 +470,31 @@ def test_map_concurrent_keeps_order_and_captures_api_errors():
     assert isinstance(outcomes[1].error, NotFoundError)
 
 
-def test_tls_options_reach_the_session():
-    assert CircleCIClient(API, TOKEN, validate_certs=False).session.verify is False
-    assert CircleCIClient(API, TOKEN, ca_path='/etc/ca.pem').session.verify == '/etc/ca.pem'
-    assert CircleCIClient(API, TOKEN).session.verify is True
+@pytest.mark.parametrize('options, verify', [
+    (dict(validate_certs=False), False),
+    (dict(validate_certs=False, ca_path='/etc/ca.pem'), False),
+    (dict(ca_path='/etc/ca.pem'), '/etc/ca.pem'),
+])
+def test_tls_options_win_over_the_ca_bundle_environment_variables(monkeypatch, options, verify):
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
+    monkeypatch.setenv('CURL_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
+    client, adapter, dummy = make_client([answer(body={})], **options)
+    client.get('me')
+    assert adapter.last_kwargs['verify'] == verify
+
+
+def test_without_tls_options_the_environment_ca_bundle_applies(monkeypatch):
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/company-ca.pem')
+    client, adapter, dummy = make_client([answer(body={})])
+    client.get('me')
+    assert adapter.last_kwargs['verify'] == '/etc/company-ca.pem'
 
 
 def test_requests_in_flight_stay_bounded_even_when_pools_nest():
     state = {'now': 0, 'peak': 0}
     lock = threading.Lock()
 
-    class SlowAdapter(ScriptedAdapter):
+    class SlowAdapter(ScriptedTransport):
         def send(self, request, **kwargs):
             with lock:
                 state['now'] += 1

@@ -380,7 +380,7 @@ def test_converge_validates_before_any_request():
 def test_converge_rejects_a_non_list_answer():
     client = FakeClient()
     client.get = lambda *args, **kwargs: {'message': 'odd'}
-    with pytest.raises(InvalidResponseError, match='expected a JSON list'):
+    with pytest.raises(InvalidResponseError, match='JSON list'):
         converge_env_vars(client, API, [])
 
 
