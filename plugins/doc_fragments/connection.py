@@ -14,24 +14,31 @@ options:
   api_token:
     description:
       - A CircleCI API token (a personal API token, or a project API token for project-scoped work).
-      - Sent only in the C(Circle-Token) header, to O(api_url)'s host and to the artifact hosts the API names; never in a URL.
+      - Sent only in the C(Circle-Token) header, to O(api_url)'s host and to the artifact hosts the API names; never in a URL,
+        never across a redirect to another host, and never in a message.
       - If not set, the environment variable E(CIRCLECI_TOKEN) is used, then E(CIRCLE_TOKEN).
+      - Checked before any request; a token with surrounding white space (a newline read from a file) is refused.
     type: str
   api_url:
     description:
       - The base URL of the CircleCI API v1.1.
       - Set it for CircleCI Server installations (V(https://circleci.example.com/api/v1.1)) or a local emulator.
       - If not set, the environment variable E(CIRCLECI_API_URL) is used, then the default.
+      - An answer that does not come from the CircleCI API (an HTML page, a 404 without CircleCI's message) fails with a
+        message that asks to check this option.
     type: str
     default: https://circleci.com/api/v1.1
   validate_certs:
     description:
       - Whether to verify the server's TLS certificate. Only set to V(false) on a trusted network.
+      - Wins over the E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE) environment variables, which only replace the default
+        CA bundle when O(ca_path) is not set.
     type: bool
     default: true
   ca_path:
     description:
-      - A PEM file of CA certificates to verify the server with, for example a CircleCI Server's private CA.
+      - A PEM file of CA certificates (or a directory of them) to verify the server with, for example a CircleCI Server's
+        private CA. Wins over E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE); a path that does not exist fails before any request.
     type: path
   timeout:
     description:
@@ -40,10 +47,12 @@ options:
     default: 30
   retries:
     description:
-      - How many times to retry a request that was rate limited (HTTP 429, honouring C(Retry-After)),
-        could not connect, or failed with HTTP 502, 503 or 504, a reset or a read timeout where repeating it is safe.
+      - How many times to retry a request that was rate limited (HTTP 429, honouring C(Retry-After)) or whose connection
+        timed out while opening; and, where repeating it is harmless (reads, deletions and overwriting writes), one that
+        failed with HTTP 500, 502, 503 or 504, a reset, a read timeout or a cut-off answer. A refused connection fails at once.
       - A request that may create something (trigger or retry a build, add a checkout key or an SSH key) is never
-        repeated once it may have reached CircleCI.
+        repeated once it may have reached CircleCI; when its answer is lost, the modules read the resource again to learn
+        whether it was made (see the user guide's retry table).
       - Waits grow exponentially with random jitter; retries stop when the overall deadline of 300 seconds would be passed.
       - Proxies are taken from the usual environment variables (E(HTTPS_PROXY), E(HTTP_PROXY), E(NO_PROXY)).
     type: int

@@ -26,7 +26,7 @@ import os
 from urllib.parse import urlsplit
 
 from ansible_collections.community.circleci.plugins.module_utils._client import encode_path
-from ansible_collections.community.circleci.plugins.module_utils._errors import InvalidResponseError, NotFoundError
+from ansible_collections.community.circleci.plugins.module_utils._errors import InputError, InvalidResponseError, NotFoundError
 
 LATEST_FILTERS = ('completed', 'successful', 'failed')
 HASH_CHUNK = 1024 * 1024
@@ -43,6 +43,13 @@ class ArtifactPathError(ValueError):
 
 # -- Listing -----------------------------------------------------------------------------------------
 
+def check_selection(module):
+    """The build selection options shared by artifact_info and artifact; InputError before any request."""
+    module.require_at_least('build_num', 1)
+    if module.params['branch'] is not None and not module.params['branch'].strip():
+        raise InputError('branch must not be empty; leave it out for the latest build of the whole project')
+
+
 def list_artifacts(client, project, build_num=None, branch=None, status_filter=None):
     """The artifacts of build ``build_num``, or of the latest build (on ``branch``, matching ``status_filter``).
 
@@ -52,7 +59,7 @@ def list_artifacts(client, project, build_num=None, branch=None, status_filter=N
     """
     if build_num is not None:
         template = 'project/{}/{}/artifacts'
-        return normalize_artifacts(client.get(template, project, build_num), '/' + encode_path(template, project, build_num)), True
+        return normalize_artifacts(client.get(template, project, build_num, expect=list), '/' + encode_path(template, project, build_num)), True
     params = {}
     if branch:
         params['branch'] = branch
@@ -60,7 +67,7 @@ def list_artifacts(client, project, build_num=None, branch=None, status_filter=N
         params['filter'] = status_filter
     template = 'project/{}/latest/artifacts'
     try:
-        answer = client.get(template, project, params=params or None)
+        answer = client.get(template, project, params=params or None, expect=list)
     except NotFoundError:
         # Raises NotFoundError itself when the project is unknown (or hidden from the token).
         client.get('project/{}', project, params={'limit': 1, 'shallow': 'true'})
@@ -70,10 +77,6 @@ def list_artifacts(client, project, build_num=None, branch=None, status_filter=N
 
 def normalize_artifacts(answer, display_path='artifacts'):
     """CircleCI's artifact list, checked: each a dict with ``path``, ``pretty_path``, ``node_index`` (int) and ``url``."""
-    if answer is None:
-        return []
-    if not isinstance(answer, list):
-        raise InvalidResponseError('GET', display_path, detail='expected a JSON list of artifacts')
     artifacts = []
     for item in answer:
         if not isinstance(item, dict) or not isinstance(item.get('path'), str) or not isinstance(item.get('url'), str):

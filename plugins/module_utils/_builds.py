@@ -16,6 +16,8 @@ from __future__ import annotations
 import time
 
 from ansible_collections.community.circleci.plugins.module_utils._client import encode_path
+from ansible_collections.community.circleci.plugins.module_utils._env_vars import value_problem
+from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError, InputError
 
 # What CircleCI v1.1 reports (see the build summaries of the API reference).
 LIFECYCLES_DONE = frozenset(('finished', 'not_run'))
@@ -28,10 +30,6 @@ FILTERS = ('completed', 'successful', 'failed', 'running')
 # Test results that count as failures in test metadata.
 FAILED_TEST_RESULTS = frozenset(('failure', 'failed', 'error'))
 MASK = '********'
-
-
-class BuildRequestError(ValueError):
-    """Options that cannot make a valid request; the message says why (raised before any request)."""
 
 
 # -- Build state ---------------------------------------------------------------------------------
@@ -103,19 +101,23 @@ def trigger_request(project, branch=None, tag=None, revision=None, parallel=None
       tag; runs workflows as a push would; no build parameters, no parallelism, no build number).
     - ``branch``: ``POST project/:p/tree/:branch`` (optionally at ``revision``).
     - ``tag`` or ``revision`` alone, or nothing (the default branch): ``POST project/:p``.
-    Raises BuildRequestError for combinations CircleCI rejects.
+    Raises InputError for combinations CircleCI rejects.
     """
     if tag and revision:
-        raise BuildRequestError('tag and revision cannot be used together: CircleCI builds either a tag or a revision')
+        raise InputError('tag and revision cannot be used together: CircleCI builds either a tag or a revision')
     if tag and branch:
-        raise BuildRequestError('tag and branch cannot be used together: a tag build is not a branch build')
+        raise InputError('tag and branch cannot be used together: a tag build is not a branch build')
     if parallel is not None and parallel < 1:
-        raise BuildRequestError('parallel must be at least 1, got %s' % parallel)
+        raise InputError('parallel must be at least 1, got %s' % parallel)
     if build_parameters is not None and not isinstance(build_parameters, dict):
-        raise BuildRequestError('build_parameters must be a dictionary of names to values')
+        raise InputError('build_parameters must be a dictionary of names to values')
+    problems = ['build_parameters.%s: %s' % (name, value_problem(value)) for name, value in (build_parameters or {}).items()
+                if value_problem(value)]
+    if problems:
+        raise InputError('; '.join(problems))
     if pipeline:
         if build_parameters or parallel is not None:
-            raise BuildRequestError('the build-processing endpoint (pipeline=true) takes neither build_parameters nor parallel')
+            raise InputError('the build-processing endpoint (pipeline=true) takes neither build_parameters nor parallel')
         body = {key: value for key, value in (('branch', branch), ('revision', revision), ('tag', tag)) if value}
         return 'project/{}/build', (project,), body
     body = {}
@@ -132,15 +134,15 @@ def trigger_request(project, branch=None, tag=None, revision=None, parallel=None
     if parallel is not None:
         body['parallel'] = parallel
     if build_parameters:
-        body['build_parameters'] = {str(name): _parameter_value(value) for name, value in build_parameters.items()}
+        body['build_parameters'] = {str(name): value for name, value in build_parameters.items()}
     return template, args, body
 
 
-def _parameter_value(value):
-    """Build parameters become environment variables: CircleCI wants strings (booleans lower-case)."""
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    return value if isinstance(value, str) else str(value)
+def mask_build_parameters(build):
+    """The build with its build parameter values hidden (secrets are often passed that way); names stay."""
+    if isinstance(build, dict) and isinstance(build.get('build_parameters'), dict) and build['build_parameters']:
+        build = dict(build, build_parameters={name: MASK for name in build['build_parameters']})
+    return build
 
 
 def describe_request(method, template, args, body=None):
@@ -157,18 +159,18 @@ def describe_request(method, template, args, body=None):
 def check_build_created(answer):
     """The build-processing endpoint answers ``{"status": 200, "body": "Build created"}``: its own status must be 200.
 
-    Returns the message CircleCI gave; raises BuildRequestError with CircleCI's answer otherwise.
+    Returns ``(created, message)``: CircleCI's message, or why the answer shows no build was created.
     """
     if not isinstance(answer, dict) or 'status' not in answer:
-        raise BuildRequestError('CircleCI gave no status for the triggered build (answer: %s)' % _short(answer))
+        return False, 'CircleCI gave no status for the triggered build (answer: %s)' % _short(answer)
     try:
         status = int(answer['status'])
     except (TypeError, ValueError):
         status = None
     if status != 200:
-        raise BuildRequestError('CircleCI did not create the build: its answer carries status %s (%s)' % (
-            answer.get('status'), _short(answer.get('body') or answer.get('message'))))
-    return answer.get('body') or 'Build created'
+        return False, 'CircleCI did not create the build: its answer carries status %s (%s)' % (
+            answer.get('status'), _short(answer.get('body') or answer.get('message')))
+    return True, answer.get('body') or 'Build created'
 
 
 def _short(value, limit=200):
@@ -178,7 +180,7 @@ def _short(value, limit=200):
 
 # -- Waiting -------------------------------------------------------------------------------------
 
-class WaitTimeout(Exception):
+class WaitTimeout(CircleCIError):
     """The build did not finish in time; ``build`` is the last state read."""
 
     def __init__(self, build, waited):
@@ -189,14 +191,17 @@ class WaitTimeout(Exception):
             build.get('build_url') or 'no build URL'))
 
 
-def wait_for_build(client, project, build_num, timeout, interval, build=None, clock=time.monotonic, sleep=time.sleep):
+def wait_for_build(client, project, build_num, timeout, interval, build=None, clock=time.monotonic, sleep=time.sleep, seen=None):
     """Poll ``GET project/:p/:build_num`` until the build is over; returns the final build.
 
     ``build`` is a state already known (for example the trigger's answer): if it is terminal no
-    request is made. Raises WaitTimeout when ``timeout`` seconds pass first.
+    request is made. ``seen(build)`` is called with each state read. Raises WaitTimeout when
+    ``timeout`` seconds pass first.
     """
     started = clock()
     while True:
+        if build is not None and seen is not None:
+            seen(build)
         if build is not None and is_terminal(build):
             return build
         waited = clock() - started

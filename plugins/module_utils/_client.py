@@ -185,13 +185,18 @@ class CircleCIClient:
         self._in_flight = threading.BoundedSemaphore(self.max_workers)
         self.retry_count = 0
         self.request_count = 0
-        self.last_request = None  # (method, path) of the newest API request, to name it in messages
+        self._local = threading.local()  # this thread's newest API request, to name it in messages
         self.session = session or requests.Session()
         # The token is added per request (see _headers_for), so a redirect can never carry it.
         self.session.headers.update({'Accept': 'application/json', 'User-Agent': user_agent})
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.max_workers + 2, max_retries=0)
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
+
+    @property
+    def last_request(self):
+        """``(method, path)`` of this thread's newest API request, or None."""
+        return getattr(self._local, 'request', None)
 
     # -- JSON API ---------------------------------------------------------------------------
 
@@ -221,7 +226,7 @@ class CircleCIClient:
         """
         path = encode_path(template, *args)
         display_path = '/' + path
-        self.last_request = (method, display_path)
+        self._local.request = (method, display_path)
         if self.read_only and method in WRITE_METHODS:
             raise CheckModeWriteError(method, display_path)
         if repeatable is None:
@@ -482,7 +487,7 @@ def _failure(method, url, display_path, failure, response, error, retries, repea
         elif failure in ('unreachable', 'connect'):
             reason = 'Could not connect to %s (%s)' % (_origin_text(url), _reason(error))
         else:
-            reason = '%s: %s' % (_origin_text(url), _reason(error))
+            reason = 'No usable answer from %s (%s)' % (_origin_text(url), _reason(error))
             if not repeatable:
                 reason += '; not repeated, as the request may have reached CircleCI and repeating it could act twice'
         return TransportError(method, display_path, detail='; '.join(part for part in (reason, detail) if part),

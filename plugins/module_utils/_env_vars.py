@@ -26,14 +26,14 @@ import re
 import threading
 from collections import namedtuple
 
-from ansible_collections.community.circleci.plugins.module_utils._client import encode_path
 from ansible_collections.community.circleci.plugins.module_utils._errors import (
+    NOT_APPLIED,
     CircleCIError,
-    InvalidResponseError,
-    NotFoundError,
+    InputError,
+    RequestError,
 )
 
-NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+NAME_RE = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 MASK_PREFIX = 'xxxx'
 MASK_VISIBLE = 4
 UPDATE_VALUE_CHOICES = ('always', 'on_create', 'when_masked_differs')
@@ -42,9 +42,14 @@ STATES = ('present', 'absent')
 LIST_PATH = 'project/{}/envvar'
 ITEM_PATH = 'project/{}/envvar/{}'
 
-
-class EnvVarError(ValueError):
-    """Desired variables that cannot be used; the message lists every problem."""
+# One variable: an item of env_var's variables and of project_settings' env_vars. The value is
+# 'raw' so that a YAML number or boolean is refused (see value_problem) instead of silently turned into text.
+ITEM_SPEC = dict(
+    name=dict(type='str', required=True),
+    value=dict(type='raw', no_log=True),
+    state=dict(type='str', choices=list(STATES)),
+)
+UPDATE_VALUE_SPEC = dict(type='str', choices=list(UPDATE_VALUE_CHOICES), default='when_masked_differs')
 
 
 def mask(value):
@@ -59,45 +64,64 @@ def mask(value):
     return MASK_PREFIX + value[-MASK_VISIBLE:]
 
 
+_YAML_TYPES = {bool: 'a boolean', int: 'a number', float: 'a number', dict: 'a dictionary', list: 'a list'}
+
+
+def value_problem(value):
+    """Why ``value`` cannot be stored as an environment variable's value, or None for a string.
+
+    CircleCI stores text. YAML turns ``true`` into a boolean and ``1.10`` into the number 1.1, and
+    turning those back into text cannot give what was written, so anything but a string is refused
+    with a hint to quote it. The rule is shared by env_var, project_settings and build parameters.
+    """
+    if isinstance(value, str):
+        return None
+    kind = _YAML_TYPES.get(type(value)) or next((label for kind, label in _YAML_TYPES.items() if isinstance(value, kind)), None)
+    if kind is None:
+        kind = 'a %s' % type(value).__name__
+    if isinstance(value, (dict, list)):
+        return ('the value must be a string, not %s: quote the text to store, or turn the data into text with a filter '
+                '(for example "{{ data | to_json }}")' % kind)
+    return ('the value must be a string, not %s: quote it in YAML (value: "%s"), or add "| string" to a template'
+            % (kind, 'true' if value is True else 'false' if value is False else value))
+
+
 def validate_variables(variables):
     """Every problem with a list of desired variables, as messages (empty when usable).
 
     Each item is a dict with ``name``, ``value`` and ``state`` (``present`` when None). Names must
-    match ``^[A-Za-z_][A-Za-z0-9_]*$``, may be listed once, and a present variable needs a value
-    (a string; the empty string is allowed).
+    match ``[A-Za-z_][A-Za-z0-9_]*`` in full, may be listed once, and a present variable needs a
+    value, a string (the empty string is allowed).
     """
     errors = []
-    if not isinstance(variables, (list, tuple)):
-        return ['variables must be a list of {name, value, state} items']
     seen = {}
     for index, item in enumerate(variables, start=1):
-        if not isinstance(item, dict):
-            errors.append('variables item %d must be a dict with name, value and state' % index)
-            continue
         name = item.get('name')
         if not isinstance(name, str) or not name:
             errors.append('variables item %d has no name' % index)
             continue
         label = 'variable %s' % name
-        if not NAME_RE.match(name):
-            errors.append('%s: the name is not valid: use letters, digits and "_", not starting with a digit (^[A-Za-z_][A-Za-z0-9_]*$)'
-                          % label)
+        if not NAME_RE.fullmatch(name):
+            errors.append('%s: the name is not valid: use letters, digits and "_", not starting with a digit' % label)
         seen.setdefault(name, []).append(index)
         state = item.get('state') or 'present'
-        if state not in STATES:
-            errors.append('%s: state must be present or absent, got %r' % (label, state))
-            continue
         value = item.get('value')
-        if state == 'present':
-            if value is None:
-                errors.append('%s: a value is required when state is present' % label)
-            elif not isinstance(value, str):
-                errors.append('%s: the value must be a string' % label)
+        if state == 'present' and value is None:
+            errors.append('%s: a value is required when state is present' % label)
+        elif value is not None and value_problem(value):
+            errors.append('%s: %s' % (label, value_problem(value)))
     for name, indexes in seen.items():
         if len(indexes) > 1:
             errors.append('variable %s is listed %d times (items %s): list each name once'
                           % (name, len(indexes), ', '.join(str(i) for i in indexes)))
     return errors
+
+
+def check_variables(variables):
+    """InputError listing every problem with the desired variables, before any request."""
+    errors = validate_variables(variables)
+    if errors:
+        raise InputError('Invalid variables, nothing was sent: %s' % '; '.join(errors))
 
 
 def normalize_current(current):
@@ -199,14 +223,10 @@ def plan_env_vars(current, desired, purge=False, update_value='when_masked_diffe
     ``update_value``: ``when_masked_differs`` writes an existing variable only when the masked form
     of the desired value differs from the stored one; ``always`` writes every present variable
     (so the plan always changes something); ``on_create`` never writes an existing variable.
-    ``purge`` deletes every stored variable that ``desired`` does not name. Raises EnvVarError for
+    ``purge`` deletes every stored variable that ``desired`` does not name. Raises InputError for
     unusable input.
     """
-    if update_value not in UPDATE_VALUE_CHOICES:
-        raise EnvVarError('update_value must be one of %s, got %r' % (', '.join(UPDATE_VALUE_CHOICES), update_value))
-    errors = validate_variables(desired)
-    if errors:
-        raise EnvVarError('; '.join(errors))
+    check_variables(desired)
     before = normalize_current(current)
     add, update, delete, unchanged, unverified = [], [], [], [], []
     for item in desired:
@@ -239,20 +259,48 @@ def plan_env_vars(current, desired, purge=False, update_value='when_masked_diffe
 
 
 _SKIPPED = object()
+_APPLIED_KEY = {'add': 'added', 'update': 'updated', 'delete': 'deleted'}
 
 
 def apply_env_var_plan(client, project, plan):
     """Carry out a plan: writes concurrently, then deletions; stop starting new requests at the first failure.
 
     Returns ``added``, ``updated``, ``deleted`` (names applied), ``failures`` (``{name, action,
-    reason, status}``; not ``failed``, which Ansible reserves for the task status) and
+    reason, status, outcome}``; not ``failed``, which Ansible reserves for the task status) and
     ``not_attempted`` (names). Requests already in flight when a failure happens finish; nothing
-    applied is undone, so running the same converge again finishes the job.
+    applied is undone, so running the same converge again finishes the job. When the answer to a
+    write was lost, the variables are read once more to learn which of those writes landed; when
+    all did, the work goes on as if nothing had happened.
     """
+    def write(change):
+        # One overwriting POST: replaying it is harmless, and its answer is not needed.
+        client.post(LIST_PATH, project, body={'name': change.name, 'value': change.value}, repeatable=True, expect=None)
+
+    def remove(change):
+        client.delete(ITEM_PATH, project, change.name, missing_ok=True)  # gone already meets the goal
+
+    outcome = {'added': [], 'updated': [], 'deleted': [], 'failures': [], 'not_attempted': []}
+    phases = [(plan.writes, write), (plan.delete, remove)]
+    for index, (changes, send) in enumerate(phases):
+        pending = list(changes)
+        while pending and not outcome['failures']:
+            # A batch stops at its first failure; when that failure was only a lost answer and the
+            # read-back shows the write landed, the changes it held back are sent in the next batch.
+            pending, uncertain = _run_batch(client, pending, send, outcome)
+            if uncertain:
+                _settle(client, project, plan, uncertain, outcome)
+        if outcome['failures']:
+            later = [change for changes_after, dummy in phases[index + 1:] for change in changes_after]
+            outcome['not_attempted'].extend(change.name for change in pending + later)
+            break
+    return outcome
+
+
+def _run_batch(client, changes, send, outcome):
+    """Send ``changes`` concurrently, stopping new ones at the first failure; ``(skipped, uncertain)``."""
     stop = threading.Event()
 
-    def run(step):
-        change, send = step
+    def run(change):
         if stop.is_set():
             return _SKIPPED
         try:
@@ -262,58 +310,56 @@ def apply_env_var_plan(client, project, plan):
             raise
         return change.name
 
-    def write(change):
-        client.post(LIST_PATH, project, body={'name': change.name, 'value': change.value}, repeatable=True)
+    skipped, uncertain = [], []
+    for result in client.map_concurrent(run, changes):
+        change = result.item
+        if isinstance(result.error, RequestError) and result.error.may_have_applied:
+            uncertain.append((change, result.error))
+        elif result.error is not None:
+            outcome['failures'].append(_failure(change, result.error))
+        elif result.value is _SKIPPED:
+            skipped.append(change)
+        else:
+            outcome[_APPLIED_KEY[change.action]].append(change.name)
+    return skipped, uncertain
 
-    def remove(change):
-        try:
-            client.delete(ITEM_PATH, project, change.name)
-        except NotFoundError as error:
-            # Gone already (deleted by someone else since it was read): the goal is met.
-            if 'env var not found' not in str(error.api_message or '').lower():
-                raise
 
-    outcome = {'added': [], 'updated': [], 'deleted': [], 'failures': [], 'not_attempted': []}
-    applied_key = {'add': 'added', 'update': 'updated', 'delete': 'deleted'}
+def _settle(client, project, plan, uncertain, outcome):
+    """Read the variables once to learn which writes whose answer was lost were applied."""
+    try:
+        stored = normalize_current(read_env_vars(client, project))
+    except CircleCIError:
+        stored = None
+    for change, error in uncertain:
+        before, now = plan.before.get(change.name), (stored or {}).get(change.name)
+        wanted = None if change.action == 'delete' else mask(change.value)
+        if stored is not None and now == wanted and before != wanted:
+            outcome[_APPLIED_KEY[change.action]].append(change.name)
+            continue
+        if stored is not None and now == before and before != wanted:
+            error.outcome = NOT_APPLIED
+        outcome['failures'].append(_failure(change, error))
 
-    def collect(results):
-        for result in results:
-            change = result.item[0]
-            if result.error is not None:
-                outcome['failures'].append({'name': change.name, 'action': change.action, 'reason': str(result.error),
-                                            'status': result.error.status})
-            elif result.value is _SKIPPED:
-                outcome['not_attempted'].append(change.name)
-            else:
-                outcome[applied_key[change.action]].append(change.name)
 
-    collect(client.map_concurrent(run, [(change, write) for change in plan.writes]))
-    if outcome['failures'] or outcome['not_attempted']:
-        outcome['not_attempted'].extend(change.name for change in plan.delete)
-    else:
-        collect(client.map_concurrent(run, [(change, remove) for change in plan.delete]))
-    return outcome
+def _failure(change, error):
+    return {'name': change.name, 'action': change.action, 'reason': str(error), 'status': getattr(error, 'status', None),
+            'outcome': getattr(error, 'outcome', NOT_APPLIED)}
 
 
 def read_env_vars(client, project):
     """The project's variables as the API lists them (masked), with one GET."""
-    current = client.get(LIST_PATH, project)
-    if not isinstance(current, list):
-        raise InvalidResponseError('GET', '/' + encode_path(LIST_PATH, project), detail='expected a JSON list of environment variables')
-    return current
+    return client.get(LIST_PATH, project, expect=list)
 
 
 def converge_env_vars(client, project, desired, purge=False, update_value='when_masked_differs', check_mode=False):
     """Read the variables once, plan, and (unless check_mode) apply: one GET plus one request per change.
 
     Returns the plan's result (see EnvVarPlan.to_result) with ``project``; after a real run
-    ``added``/``updated``/``deleted`` name what was applied, ``failures`` and ``not_attempted`` what
-    was not, and ``changed`` is true when anything was applied. Input problems raise EnvVarError
-    before any request; a failing GET raises its CircleCIError.
+    ``added``/``updated``/``deleted`` name what was applied. Input problems raise InputError before any
+    request; a failing GET raises its RequestError; when some writes failed, a CircleCIError carries
+    the result, whose ``failures`` and ``not_attempted`` say what was not applied.
     """
-    errors = validate_variables(desired)
-    if errors:
-        raise EnvVarError('; '.join(errors))
+    check_variables(desired)
     plan = plan_env_vars(read_env_vars(client, project), desired, purge=purge, update_value=update_value)
     result = plan.to_result()
     result['project'] = project.slug
@@ -322,9 +368,12 @@ def converge_env_vars(client, project, desired, purge=False, update_value='when_
     applied = apply_env_var_plan(client, project, plan)
     after = plan.after_applied(applied['added'] + applied['updated'], applied['deleted'])
     result.update(applied)
-    result['changed'] = bool(applied['added'] or applied['updated'] or applied['deleted'])
+    result['changed'] = bool(applied['added'] or applied['updated'] or applied['deleted']
+                             or any(failure['outcome'] != NOT_APPLIED for failure in applied['failures']))
     result['env_vars'] = env_var_list(after)
     result['diff'] = plan.diff(after)
+    if applied['failures']:
+        raise CircleCIError(failure_message(result), result=result)
     return result
 
 
@@ -351,24 +400,27 @@ def failure_message(result):
 
 
 def normalize_expected(expected):
-    """``{name: value or None}`` from a dict (name -> value, None or '' for name only) or a list of names."""
-    if expected is None:
-        return {}
+    """``{name: value or None}`` from a dict (name -> value, None or '' for name only) or a list of names.
+
+    Raises InputError for names no variable can have and for values that are not strings.
+    """
     if isinstance(expected, dict):
-        return {str(name): (None if value is None or value == '' else str(value)) for name, value in expected.items()}
-    if isinstance(expected, (list, tuple)):
-        return {str(name): None for name in expected}
-    raise EnvVarError('expected must be a dict of name: value (null for name only) or a list of names')
-
-
-def validate_expected(expected):
-    """Messages for names in ``expected`` that no variable can have."""
-    return ['expected: the name %r is not valid: use letters, digits and "_", not starting with a digit' % name
-            for name in expected if not NAME_RE.match(name)]
+        normalized = {str(name): (None if value is None or value == '' else value) for name, value in expected.items()}
+    elif isinstance(expected, (list, tuple)):
+        normalized = {str(name): None for name in expected}
+    else:
+        raise InputError('expected must be a dict of name: value (null for name only) or a list of names')
+    errors = ['the name %r is not valid: use letters, digits and "_", not starting with a digit' % name
+              for name in normalized if not NAME_RE.fullmatch(name)]
+    errors.extend('%s: %s' % (name, value_problem(value)) for name, value in normalized.items()
+                  if value is not None and value_problem(value))
+    if errors:
+        raise InputError('expected: %s' % '; '.join(errors))
+    return normalized
 
 
 def drift_report(current, expected, allow_unexpected=False):
-    """Compare the API list ``current`` with ``expected`` ({name: value}; None or '' checks the name only).
+    """Compare the API list ``current`` with ``expected`` (normalized: {name: value}; None checks the name only).
 
     ``missing``: expected names not set; ``unexpected``: set names not expected;
     ``masked_mismatch``: names whose masked form differs from the expected value's (they do differ);
@@ -376,7 +428,6 @@ def drift_report(current, expected, allow_unexpected=False):
     ``in_sync``: no missing, unexpected (unless ``allow_unexpected``) or mismatching name.
     """
     stored = normalize_current(current)
-    expected = normalize_expected(expected)
     missing, mismatch, unverified = [], [], []
     for name, value in expected.items():
         if name not in stored:

@@ -76,6 +76,9 @@ class RequestError(CircleCIError):
         self.outcome = outcome
         super().__init__(self.message)
 
+    def __str__(self):
+        return self.message  # the outcome may be settled after the error was made (see confirm)
+
     @property
     def may_have_applied(self):
         """True for a write that CircleCI may have carried out although the request failed."""
@@ -99,6 +102,26 @@ class RequestError(CircleCIError):
     def to_result(self):
         return dict(method=self.method, path=self.path, status=self.status, api_message=self.api_message,
                     outcome=self.outcome if self.method in WRITE_METHODS else None)
+
+
+def confirm(error, read_back):
+    """Settle a failed write by reading back; return only when the write is known to have been applied.
+
+    For a write that may have landed (its answer lost), ``read_back()`` says whether it did: True
+    (carry on as after success), False (the error is raised as not applied), or None (cannot tell).
+    Any other error, or a read-back that fails itself, raises ``error`` as it stands.
+    """
+    if not error.may_have_applied:
+        raise error
+    try:
+        applied = read_back()
+    except CircleCIError:
+        raise error
+    if applied is True:
+        return
+    if applied is False:
+        error.outcome = NOT_APPLIED
+    raise error
 
 
 class AuthenticationError(RequestError):

@@ -10,15 +10,23 @@ For internal collection use only: names and behaviour may change without notice.
 from __future__ import annotations
 
 import copy
+import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.community.circleci.plugins.module_utils._client import (
     DEFAULT_API_URL,
     HAS_REQUESTS,
+    USER_AGENT,
     CircleCIClient,
+    check_connection,
 )
-from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError
+from ansible_collections.community.circleci.plugins.module_utils._errors import (
+    APPLIED,
+    CircleCIError,
+    InputError,
+    UnexpectedAnswerError,
+)
 from ansible_collections.community.circleci.plugins.module_utils._slug import ProjectError, parse_project
 
 # Kept in step with doc_fragments/connection.py.
@@ -39,10 +47,22 @@ PROJECT_SPEC = dict(
 )
 
 CONCURRENCY = 4  # requests in flight at once; small, to stay well inside CircleCI's rate limits
+# What a wrongly shaped answer raises in code that reads it (a field missing, or of another type).
+SHAPE_ERRORS = (AttributeError, KeyError, TypeError, IndexError, ValueError)
+
+
+def unexpected_answer(client, error):
+    """The UnexpectedAnswerError for a shape error met while reading the answer to this thread's newest request.
+
+    A write that got that far was answered with a 2xx: it was applied.
+    """
+    method, path = (client.last_request if client is not None and client.last_request else ('(no request)', ''))
+    return UnexpectedAnswerError(method, path, outcome=APPLIED,
+                                 detail='Reading the answer failed with %s: %s' % (type(error).__name__, error))
 
 
 class CircleCIModule(AnsibleModule):
-    """An AnsibleModule that merges the shared options and turns client errors into one fail_json.
+    """An AnsibleModule with the shared options, one client, and one way to end: ``run``.
 
     ``project_spec`` adds the project identity options (``project``, ``vcs_type``, ``username``)
     and parses them into ``self.project`` before any request is made.
@@ -54,27 +74,30 @@ class CircleCIModule(AnsibleModule):
         if project_spec:
             spec.update(copy.deepcopy(PROJECT_SPEC))
             required_by.setdefault('vcs_type', ('username',))
-        spec.update(argument_spec)
+        spec.update(copy.deepcopy(argument_spec))
+        self._client = None
         super().__init__(argument_spec=spec, required_by=required_by, **kwargs)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'))
-        if not self.params['api_token']:
-            self.fail_json(msg='api_token is required: set it, or the CIRCLECI_TOKEN (or CIRCLE_TOKEN) environment variable')
-        self.validate_positive('timeout', minimum=0.001)
-        self.validate_positive('retries', minimum=0)
-        self.project = self.parse_project(self.params['project']) if project_spec else None
-        self._client = None
+        try:
+            check_connection(self.params['api_url'], self.params['api_token'], self.params['ca_path'])
+            self.require_at_least('timeout', 0.001)
+            self.require_at_least('retries', 0)
+            self.project = self.parse_project(self.params['project']) if project_spec else None
+        except InputError as error:
+            self.fail_json(msg=str(error))
 
-    def validate_positive(self, name, minimum):
+    def require_at_least(self, name, minimum):
+        """Raise InputError when option ``name`` is set below ``minimum``."""
         if self.params.get(name) is not None and self.params[name] < minimum:
-            self.fail_json(msg='%s must be at least %s, got %s' % (name, minimum, self.params[name]))
+            raise InputError('%s must be at least %s, got %s' % (name, minimum, self.params[name]))
 
     def parse_project(self, project):
-        """A Project from a slug (using vcs_type/username for a bare name), or fail before any request."""
+        """A Project from a slug (using vcs_type/username for a bare name); InputError before any request."""
         try:
             return parse_project(project, self.params.get('vcs_type'), self.params.get('username'))
         except ProjectError as error:
-            self.fail_json(msg=str(error))
+            raise InputError(str(error))
 
     @property
     def client(self):
@@ -90,8 +113,43 @@ class CircleCIModule(AnsibleModule):
                 max_workers=CONCURRENCY,
                 read_only=self.check_mode,
                 warn=self.warn,
+                user_agent='%s ansible-core/%s' % (USER_AGENT, self.ansible_version),
             )
         return self._client
+
+    def run(self, action, partial=None):
+        """The one way a module ends: ``action()`` returns the result, which is exited with.
+
+        Any CircleCIError becomes the one fail_json, with the partial result it carries (else
+        ``partial()``, the action's result so far); an answer of the wrong shape met while reading it
+        becomes a clean failure naming the request.
+        """
+        try:
+            result = action()
+        except CircleCIError as error:
+            if error.result is None and partial is not None:
+                error.result = partial()
+            self._fail_with(error)
+        except SHAPE_ERRORS as error:
+            failure = unexpected_answer(self._client, error)
+            failure.result = partial() if partial is not None else None
+            self._fail_with(failure, trace=traceback.format_exc())
+        self.exit_json(**result)
+
+    def _fail_with(self, error, trace=None):
+        """fail_json for a CircleCIError: its message, what was applied, and the failed request's facts.
+
+        ``changed`` is true when something was applied before the failure, or when the failed write
+        may have been applied (its message says so): never a failure that hides a change.
+        """
+        result = dict(error.result or {})
+        facts = error.to_result()
+        if facts:
+            result.setdefault('error', facts)
+        result['changed'] = bool(result.get('changed')) or error.may_have_applied
+        if trace and self._verbosity >= 3:
+            result['exception'] = trace
+        self.fail_json(msg=str(error), **result)
 
     def _finish(self, result):
         """Add the request counters, and drop ``diff`` unless Ansible runs in diff mode."""
@@ -108,15 +166,3 @@ class CircleCIModule(AnsibleModule):
 
     def fail_json(self, msg, **result):
         super().fail_json(msg=msg, **self._finish(result))
-
-    def fail_from_error(self, error, **result):
-        """One clear failure for a client error: the message, plus the facts as ``error``."""
-        result.setdefault('error', error.to_result())
-        self.fail_json(msg=str(error), **result)
-
-    def run(self, action):
-        """Call ``action()`` and turn any CircleCIError into fail_json; ``action`` ends with exit_json."""
-        try:
-            action()
-        except CircleCIError as error:
-            self.fail_from_error(error)

@@ -15,7 +15,7 @@ from collections import namedtuple
 VCS_ALIASES = {'gh': 'github', 'github': 'github', 'bb': 'bitbucket', 'bitbucket': 'bitbucket'}
 SHORT_VCS = {'github': 'gh', 'bitbucket': 'bb'}
 # GitHub and Bitbucket owner and repository names: letters, digits, '-', '_' and '.'.
-_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
+_NAME = re.compile(r'[A-Za-z0-9_.-]+')
 
 
 class ProjectError(ValueError):
@@ -48,7 +48,9 @@ def parse_project(project, vcs_type=None, username=None):
     """
     if not isinstance(project, str) or not project.strip():
         raise ProjectError('project must be a non-empty string such as gh/acme/api')
-    parts = project.strip().strip('/').split('/')
+    if project != project.strip():
+        raise ProjectError('project %r starts or ends with white space: remove it' % project)
+    parts = project.strip('/').split('/')
     if len(parts) == 3:
         if vcs_type or username:
             given = parts[0] if not vcs_type else vcs_type
@@ -65,6 +67,6 @@ def parse_project(project, vcs_type=None, username=None):
     if canonical_vcs is None:
         raise ProjectError('unknown VCS %r in project %r: use gh, github, bb or bitbucket' % (vcs_type, project))
     for label, value in (('organisation', username), ('name', name)):
-        if not _NAME.match(value) or value in ('.', '..'):
+        if not _NAME.fullmatch(value) or value in ('.', '..'):
             raise ProjectError('project %s %r is not valid: use letters, digits, "-", "_" and "."' % (label, value))
     return Project(canonical_vcs, username, name)

@@ -254,11 +254,13 @@ api_retries:
   type: int
 '''
 
+import contextlib
 import os
 import tempfile
 
 from ansible_collections.community.circleci.plugins.module_utils._artifacts import (
     LATEST_FILTERS,
+    check_selection,
     describe_problems,
     file_sha256,
     filesystem_problems,
@@ -270,6 +272,7 @@ from ansible_collections.community.circleci.plugins.module_utils._artifacts impo
     result_entry,
     select_artifacts,
 )
+from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError, InputError
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
 
 
@@ -289,20 +292,28 @@ class ArtifactDownload:
         self.dest = os.path.abspath(self.params['dest'])
         self.temp_files = []
 
-    def fail(self, msg, **result):
-        self.module.fail_json(msg=msg, **result)
+    def check(self):
+        """Every option checked before any request."""
+        params = self.params
+        check_selection(self.module)
+        self.module.require_at_least('strip_components', 0)
+        if any(index < 0 for index in params['node_index'] or []):
+            raise InputError('node_index values must be 0 or more, got %s' % params['node_index'])
+        if os.path.lexists(self.dest) and not os.path.isdir(self.dest):
+            raise InputError('dest %s exists and is not a directory: dest is the directory the artifacts are saved in' % params['dest'])
 
     def run(self):
+        self.check()
         params = self.params
         artifacts, found = list_artifacts(self.client, self.module.project, params['build_num'], params['branch'], params['filter'])
         selected = select_artifacts(artifacts, params['include'], params['exclude'], params['node_index'])
         entries, problems = map_destinations(selected, self.dest, params['strip_components'], api_url=self.client.api_url)
         if problems:
             placed = {entry['path'] for entry in entries}
-            self.fail(describe_problems(problems, sorted({artifact['path'] for artifact in selected if artifact['path'] not in placed})))
+            raise InputError(describe_problems(problems, sorted({artifact['path'] for artifact in selected if artifact['path'] not in placed})))
         problems = filesystem_problems(entries, self.dest)
         if problems:
-            self.fail(describe_problems(problems, []))
+            raise InputError(describe_problems(problems, []))
 
         local_sizes = {entry['dest']: local_size(entry['dest']) for entry in entries}
         probes = [entry for entry in entries if needs_remote_size(entry, local_sizes, params['force'])]
@@ -328,16 +339,15 @@ class ArtifactDownload:
             changed = bool(result['downloaded'])
             if failures:
                 changed = self.apply_attributes(result['downloaded'] + skipped) or changed
-                self.fail('%d of %d artifact downloads failed: %s. Files downloaded before the failure were kept; run again to fetch the rest.' % (
+                raise CircleCIError('%d of %d artifact downloads failed: %s. Files downloaded before the failure were kept; run again to fetch the rest.' % (
                     len(failures), len(wanted), '; '.join('%r: %s' % (item['path'], item['msg']) for item in failures)),
-                    changed=changed, failed_downloads=failures, **result)
+                    result=dict(result, changed=changed, failed_downloads=failures))
 
         # In check mode the files to download are not there yet: their attributes will be set when they are.
         changed = self.apply_attributes(skipped if self.module.check_mode else result['downloaded'] + skipped) or changed
-        if self.module._diff:
-            result['diff'] = dict(before=diff_text(entries, {key: value for key, value in local_sizes.items() if value is not None}),
-                                  after=diff_text(entries, after_sizes))
-        self.module.exit_json(changed=changed, **result)
+        result['diff'] = dict(before=diff_text(entries, {key: value for key, value in local_sizes.items() if value is not None}),
+                              after=diff_text(entries, after_sizes))
+        return dict(result, changed=changed)
 
     def apply_attributes(self, items):
         changed = False
@@ -349,17 +359,15 @@ class ArtifactDownload:
     def fetch(self, entry):
         """Download one artifact into a new temporary file next to its destination: (temp path, size, sha256) or an OSError text."""
         directory = os.path.dirname(entry['dest'])
-        try:
+        temp_path = None
+        try:  # a local file that cannot be written fails this artifact only, as a failed download does
             os.makedirs(directory, exist_ok=True)
             handle, temp_path = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(entry['dest'])[:64], suffix='.part')
             os.close(handle)
-        except OSError as error:
-            return None, None, None, 'cannot write in %s: %s' % (directory, error.strerror or error)
-        self.temp_files.append(temp_path)
-        try:
+            self.temp_files.append(temp_path)
             size, digest = self.client.download(entry['url'], temp_path)
         except OSError as error:
-            return temp_path, None, None, 'cannot write %s: %s' % (temp_path, error.strerror or error)
+            return temp_path, None, None, 'cannot write %s: %s' % (temp_path or 'in %s' % directory, error.strerror or error)
         return temp_path, size, digest, None
 
     def download(self, wanted, local_sizes, skipped, result):
@@ -386,10 +394,8 @@ class ArtifactDownload:
         finally:
             for temp_path in self.temp_files:
                 if os.path.lexists(temp_path):
-                    try:
+                    with contextlib.suppress(OSError):  # best effort: a leftover temporary file is not a failure
                         os.remove(temp_path)
-                    except OSError:
-                        pass
         return downloaded, failures
 
 
@@ -410,16 +416,6 @@ def main():
         add_file_common_args=True,
         supports_check_mode=True,
     )
-    module.validate_positive('build_num', minimum=1)
-    module.validate_positive('strip_components', minimum=0)
-    if any(index < 0 for index in module.params['node_index'] or []):
-        module.fail_json(msg='node_index values must be 0 or more, got %s' % module.params['node_index'])
-    if module.params['branch'] is not None and not module.params['branch'].strip():
-        module.fail_json(msg='branch must not be empty; leave it out for the latest build of the whole project')
-    dest = module.params['dest']
-    if os.path.lexists(dest) and not os.path.isdir(dest):
-        module.fail_json(msg='dest %s exists and is not a directory: dest is the directory the artifacts are saved in' % dest)
-
     module.run(ArtifactDownload(module).run)
 
 

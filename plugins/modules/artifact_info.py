@@ -110,8 +110,15 @@ api_retries:
   type: int
 '''
 
-from ansible_collections.community.circleci.plugins.module_utils._artifacts import LATEST_FILTERS, list_artifacts
+from ansible_collections.community.circleci.plugins.module_utils._artifacts import LATEST_FILTERS, check_selection, list_artifacts
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
+
+
+def list_them(module):
+    params = module.params
+    check_selection(module)
+    artifacts, found = list_artifacts(module.client, module.project, params['build_num'], params['branch'], params['filter'])
+    return dict(changed=False, artifacts=artifacts, build_found=found)
 
 
 def main():
@@ -124,16 +131,7 @@ def main():
         mutually_exclusive=[('build_num', 'branch'), ('build_num', 'filter')],
         supports_check_mode=True,
     )
-    module.validate_positive('build_num', minimum=1)
-    if module.params['branch'] is not None and not module.params['branch'].strip():
-        module.fail_json(msg='branch must not be empty; leave it out for the latest build of the whole project')
-
-    def list_them():
-        artifacts, found = list_artifacts(module.client, module.project, module.params['build_num'],
-                                          module.params['branch'], module.params['filter'])
-        module.exit_json(changed=False, artifacts=artifacts, build_found=found)
-
-    module.run(list_them)
+    module.run(lambda: list_them(module))
 
 
 if __name__ == '__main__':

@@ -62,6 +62,7 @@ options:
   build_parameters:
     description:
       - With O(action=trigger), extra environment variables for the build, as a dictionary of names to values.
+      - Values are strings, as for M(community.circleci.env_var); a YAML number or boolean is refused before any request (quote it).
       - Values are treated as secrets; they never appear in the module's output (build parameters in the returned builds are masked).
       - Cannot be used with O(pipeline=true).
     type: dict
@@ -219,7 +220,7 @@ message:
   sample: Build created
 diff:
   description: The build state before and after (build numbers, branch, status; build parameter values masked).
-  returned: when diff mode is on
+  returned: diff mode
   type: dict
 api_requests:
   description: How many HTTP requests the module sent.
@@ -233,35 +234,39 @@ api_retries:
 
 from ansible_collections.community.circleci.plugins.module_utils._builds import (
     DEFAULT_FAIL_ON_OUTCOME,
-    MASK,
-    BuildRequestError,
-    WaitTimeout,
     build_brief,
     cancel_plan,
     check_build_created,
     describe_request,
     is_terminal,
+    mask_build_parameters,
     outcome_failure,
     outcome_of,
     trigger_request,
     wait_for_build,
 )
-from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError, TransportError
+from ansible_collections.community.circleci.plugins.module_utils._errors import (
+    APPLIED,
+    CircleCIError,
+    InputError,
+    InvalidResponseError,
+    RequestError,
+    confirm,
+)
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
 
 TRIGGER_ONLY = ('branch', 'tag', 'revision', 'parallel', 'build_parameters')
 MIN_POLL_INTERVAL = 0.05
-
-
-def masked(build):
-    """The build with its build parameter values hidden."""
-    if isinstance(build, dict) and isinstance(build.get('build_parameters'), dict) and build['build_parameters']:
-        build = dict(build, build_parameters={name: MASK for name in build['build_parameters']})
-    return build
+MAY_HAVE_CREATED = ('a build may have been created all the same: look at the project\'s recent builds '
+                    '(community.circleci.build_info) before running this again')
 
 
 class BuildAction:
-    """Runs one action; every exit goes through ``finish``/``fail`` so results are shaped the same way."""
+    """Runs one action and returns its result.
+
+    ``result`` is also the result so far when a request fails (``CircleCIModule.run`` returns it with
+    the failure), so ``changed`` becomes true only once a write is known to have been made.
+    """
 
     def __init__(self, module):
         self.module = module
@@ -273,7 +278,7 @@ class BuildAction:
     # -- results --------------------------------------------------------------------------------
 
     def record_build(self, build):
-        build = masked(build)
+        build = mask_build_parameters(build)
         self.result['build'] = build
         if isinstance(build, dict):
             self.result['build_num'] = build.get('build_num')
@@ -283,95 +288,83 @@ class BuildAction:
     def set_diff(self, before, after):
         self.result['diff'] = dict(before=before, after=after)
 
-    def finish(self):
-        self.module.exit_json(**self.result)
-
-    def post(self, template, args, body=None, repeatable=False):
-        """A write, reported in ``request`` whether it succeeds or not."""
+    def planned(self, template, args, body=None):
+        """Record the write about to be sent (or, in check mode, that would be); check mode counts it as a change."""
         self.result['request'] = describe_request('POST', template, args, body)
+        self.result['changed'] = self.module.check_mode
+
+    def post(self, template, args, body=None, repeatable=False, read_back=None):
+        """Send the planned write; when its answer is lost, ``read_back`` (if any) tells whether it landed."""
         try:
-            return self.client.post(template, *args, body=body, repeatable=repeatable)
-        except TransportError as error:
-            message = str(error)
-            if not repeatable:
-                message += (' The build may have been created all the same: look at the project\'s recent builds'
-                            ' (community.circleci.build_info) before running this again.')
-            self.module.fail_json(msg=message, error=error.to_result(), **self.result)
-        except CircleCIError as error:
-            self.module.fail_from_error(error, **self.result)
+            answer = self.client.post(template, *args, body=body, repeatable=repeatable)
+        except RequestError as error:  # to say what a lost answer means here, and to settle it where a read can
+            if error.may_have_applied and not repeatable:
+                error.detail = '; '.join(part for part in (error.detail, MAY_HAVE_CREATED) if part)
+            confirm(error, read_back or (lambda: None))
+            answer = None
+        self.result['changed'] = True
+        return answer
+
+    def created_build(self, answer, again):
+        """The build a trigger or retry answered with; its answer must name it."""
+        if not isinstance(answer, dict) or 'build_num' not in answer:
+            raise InvalidResponseError('POST', self.result['request']['path'], outcome=APPLIED, detail=(
+                'CircleCI answered without a build number: %s' % MAY_HAVE_CREATED.replace('running this again', again)))
+        self.record_build(answer)
+        return answer
 
     def wait_and_check(self, build, apply_outcome):
         """Poll until the build is over; fail on timeout or on an unwanted outcome."""
-        try:
-            build = wait_for_build(self.client, self.project, build['build_num'], self.params['wait_timeout'],
-                                   self.params['poll_interval'], build=build)
-        except WaitTimeout as timeout:
-            self.record_build(timeout.build)
-            self.module.fail_json(msg=str(timeout), **self.result)
-        except CircleCIError as error:
-            self.module.fail_from_error(error, **self.result)
-        self.record_build(build)
+        build = wait_for_build(self.client, self.project, build['build_num'], self.params['wait_timeout'],
+                               self.params['poll_interval'], build=build, seen=self.record_build)
         failure = outcome_failure(build, self.params['fail_on_outcome']) if apply_outcome else None
         if failure:
-            self.module.fail_json(msg=failure, **self.result)
+            raise CircleCIError(failure, result=self.result)
 
     # -- actions --------------------------------------------------------------------------------
 
     def trigger(self):
         params = self.params
-        try:
-            template, args, body = trigger_request(self.project, branch=params['branch'], tag=params['tag'],
-                                                   revision=params['revision'], parallel=params['parallel'],
-                                                   build_parameters=params['build_parameters'], pipeline=params['pipeline'])
-        except BuildRequestError as error:
-            self.module.fail_json(msg=str(error))
-        request = describe_request('POST', template, args, body)
-        wanted = dict(request.get('body') or {}, project=self.project.slug)
-        self.result.update(changed=True, request=request)
+        template, args, body = trigger_request(self.project, branch=params['branch'], tag=params['tag'],
+                                               revision=params['revision'], parallel=params['parallel'],
+                                               build_parameters=params['build_parameters'], pipeline=params['pipeline'])
+        self.planned(template, args, body)
+        wanted = dict(self.result['request'].get('body') or {}, project=self.project.slug)
         if self.module.check_mode:
             # Reading the project's newest build shows a wrong project or token before a real run would.
             self.client.get('project/{}', self.project, params=dict(limit=1, shallow='true'))
             self.set_diff({}, dict(wanted, build_num='(new)'))
-            self.finish()
+            return self.result
         answer = self.post(template, args, body)
         if params['pipeline']:
-            try:
-                self.result['message'] = check_build_created(answer)
-            except BuildRequestError as error:
-                self.result['changed'] = False
-                self.module.fail_json(msg='POST %s: %s' % (request['path'], error), response=answer, **self.result)
+            created, self.result['message'] = check_build_created(answer)
+            if not created:
+                raise CircleCIError('POST %s: %s' % (self.result['request']['path'], self.result['message']),
+                                    result=dict(self.result, changed=False, response=answer))
             self.set_diff({}, wanted)
-            self.finish()
-        if not isinstance(answer, dict) or 'build_num' not in answer:
-            self.module.fail_json(msg='POST %s: CircleCI answered without a build number; check the project\'s builds '
-                                      'before triggering again' % request['path'], **self.result)
-        self.record_build(answer)
+            return self.result
+        answer = self.created_build(answer, 'triggering again')
         self.set_diff({}, dict(wanted, build_num=answer['build_num']))
         if params['wait']:
             self.wait_and_check(answer, apply_outcome=True)
-        self.finish()
+        return self.result
 
     def read_build(self):
-        return self.client.get('project/{}/{}', self.project, self.params['build_num'])
+        return self.client.get('project/{}/{}', self.project, self.params['build_num'], expect=dict)
 
     def retry(self):
         suffix = 'ssh' if self.params['ssh'] else 'retry'
         template, args = 'project/{}/{}/' + suffix, (self.project, self.params['build_num'])
-        self.result.update(changed=True, request=describe_request('POST', template, args))
+        self.planned(template, args)
         wanted = dict(retry_of=self.params['build_num'], ssh=self.params['ssh'])
         if self.module.check_mode:
-            old = self.read_build()
-            self.set_diff(build_brief(old), dict(wanted, build_num='(new)'))
-            self.finish()
-        answer = self.post(template, args)
-        if not isinstance(answer, dict) or 'build_num' not in answer:
-            self.module.fail_json(msg='POST %s: CircleCI answered without a build number; check the project\'s builds '
-                                      'before retrying again' % self.result['request']['path'], **self.result)
-        self.record_build(answer)
+            self.set_diff(build_brief(self.read_build()), dict(wanted, build_num='(new)'))
+            return self.result
+        answer = self.created_build(self.post(template, args), 'retrying again')
         self.set_diff({}, dict(wanted, build_num=answer['build_num']))
         if self.params['wait']:
             self.wait_and_check(answer, apply_outcome=True)
-        self.finish()
+        return self.result
 
     def cancel(self):
         build = self.read_build()
@@ -380,59 +373,65 @@ class BuildAction:
         if not changed:
             self.result['message'] = reason
             self.set_diff(build_brief(build), build_brief(build))
-            self.finish()
+            return self.result
         template, args = 'project/{}/{}/cancel', (self.project, self.params['build_num'])
-        self.result.update(changed=True, request=describe_request('POST', template, args))
+        self.planned(template, args)
         if self.module.check_mode:
             self.set_diff(build_brief(build), dict(build_brief(build), status='canceled', outcome='canceled'))
-            self.finish()
-        # Cancelling twice is harmless, so this POST may be repeated after a reset.
-        answer = self.post(template, args, repeatable=True)
-        after = answer if isinstance(answer, dict) and 'build_num' in answer else build
+            return self.result
+        # Cancelling twice is harmless, so this POST may be repeated; a lost answer is settled by reading the build
+        # (a cancel shows at once: a build still running was not cancelled).
+        answer = self.post(template, args, repeatable=True, read_back=lambda: is_terminal(self.read_build()))
+        after = answer if isinstance(answer, dict) and 'build_num' in answer else self.read_build()
         self.record_build(after)
         self.set_diff(build_brief(build), build_brief(after))
         if self.params['wait'] and not is_terminal(after):
             self.wait_and_check(after, apply_outcome=False)
-        self.finish()
+        return self.result
 
     def add_ssh_user(self):
         template, args = 'project/{}/{}/ssh-users', (self.project, self.params['build_num'])
-        self.result.update(changed=True, request=describe_request('POST', template, args))
+        self.planned(template, args)
         if self.module.check_mode:
             build = self.read_build()
             self.record_build(build)
             self.set_diff(build_brief(build), dict(build_brief(build), ssh_user_added=True))
-            self.finish()
+            return self.result
         # Adding the same key again changes nothing, so this POST may be repeated after a reset.
         answer = self.post(template, args, repeatable=True)
         if isinstance(answer, dict):
             self.record_build(answer)
         self.set_diff({}, dict(build_num=self.params['build_num'], ssh_user_added=True))
-        self.finish()
+        return self.result
 
 
-def validate(module):
-    """Fail on options that do not fit the action, before any request."""
+def check_options(module):
+    """Options that do not fit the action, found before any request."""
     params = module.params
     action = params['action']
     if action != 'trigger':
         given = [name for name in TRIGGER_ONLY if params[name] is not None] + (['pipeline'] if params['pipeline'] else [])
         if given:
-            module.fail_json(msg='%s only appl%s to action=trigger, not to action=%s' % (
+            raise InputError('%s only appl%s to action=trigger, not to action=%s' % (
                 ', '.join(given), 'ies' if len(given) == 1 else 'y', action))
     if params['ssh'] and action != 'retry':
-        module.fail_json(msg='ssh only applies to action=retry')
+        raise InputError('ssh only applies to action=retry')
     if params['build_num'] is not None and action == 'trigger':
-        module.fail_json(msg='build_num does not apply to action=trigger (use action=retry to rebuild a build)')
+        raise InputError('build_num does not apply to action=trigger (use action=retry to rebuild a build)')
     if params['pipeline'] and params['wait']:
-        module.fail_json(msg='wait cannot be used with pipeline=true: the build-processing endpoint does not say which build it created')
-    module.validate_positive('build_num', minimum=1)
-    module.validate_positive('parallel', minimum=1)
-    module.validate_positive('wait_timeout', minimum=0)
-    module.validate_positive('poll_interval', minimum=MIN_POLL_INTERVAL)
+        raise InputError('wait cannot be used with pipeline=true: the build-processing endpoint does not say which build it created')
+    module.require_at_least('build_num', 1)
+    module.require_at_least('parallel', 1)
+    module.require_at_least('wait_timeout', 0)
+    module.require_at_least('poll_interval', MIN_POLL_INTERVAL)
     for name in ('branch', 'tag', 'revision'):
         if params[name] is not None and not params[name].strip():
-            module.fail_json(msg='%s must not be empty' % name)
+            raise InputError('%s must not be empty' % name)
+
+
+def run_action(module, action):
+    check_options(module)
+    return getattr(action, module.params['action'])()
 
 
 def main():
@@ -458,9 +457,8 @@ def main():
         mutually_exclusive=[('branch', 'tag'), ('tag', 'revision')],
         supports_check_mode=True,
     )
-    validate(module)
     action = BuildAction(module)
-    module.run(getattr(action, module.params['action']))
+    module.run(lambda: run_action(module, action), partial=lambda: action.result)
 
 
 if __name__ == '__main__':

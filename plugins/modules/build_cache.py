@@ -54,7 +54,7 @@ message:
   sample: build dependency caches deleted
 diff:
   description: The cache state before (unknown, as CircleCI cannot tell) and after.
-  returned: when diff mode is on
+  returned: diff mode
   type: dict
   sample: {before: {project: gh/acme/api, dependency_cache: unknown}, after: {project: gh/acme/api, dependency_cache: absent}}
 api_requests:
@@ -70,6 +70,18 @@ api_retries:
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
 
 
+def clear(module):
+    """One DELETE; always a change, as CircleCI cannot tell whether a cache existed."""
+    project = module.project
+    result = dict(changed=True, diff=dict(before=dict(project=project.slug, dependency_cache='unknown'),
+                                          after=dict(project=project.slug, dependency_cache='absent')))
+    if module.check_mode:
+        return result
+    answer = module.client.delete('project/{}/build-cache', project, expect=dict)
+    result['message'] = answer.get('status') or ''
+    return result
+
+
 def main():
     module = CircleCIModule(
         argument_spec=dict(
@@ -77,17 +89,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    project = module.project
-    result = dict(changed=True, diff=dict(before=dict(project=project.slug, dependency_cache='unknown'),
-                                          after=dict(project=project.slug, dependency_cache='absent')))
-
-    def clear():
-        if not module.check_mode:
-            answer = module.client.delete('project/{}/build-cache', project)
-            result['message'] = answer.get('status') if isinstance(answer, dict) and answer.get('status') else str(answer or '')
-        module.exit_json(**result)
-
-    module.run(clear)
+    module.run(lambda: clear(module))
 
 
 if __name__ == '__main__':

@@ -72,6 +72,12 @@ options:
       - Ask CircleCI for shallow build summaries (fewer fields, faster).
     type: bool
     default: false
+  show_build_parameters:
+    description:
+      - Return the values of the builds' C(build_parameters). By default they are masked (C(********)), as
+        M(community.circleci.build) masks them, because secrets are often passed that way; the names are always shown.
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -172,45 +178,48 @@ api_retries:
   type: int
 '''
 
-from ansible_collections.community.circleci.plugins.module_utils._builds import FILTERS, list_builds
-from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
+from ansible_collections.community.circleci.plugins.module_utils._builds import FILTERS, list_builds, mask_build_parameters
+from ansible_collections.community.circleci.plugins.module_utils._errors import InputError
+from ansible_collections.community.circleci.plugins.module_utils._module import PROJECT_SPEC, CircleCIModule
+
+
+def read(module):
+    params = module.params
+    module.require_at_least('limit', 1)
+    module.require_at_least('offset', 0)
+    module.require_at_least('build_num', 1)
+    if params['branch'] is not None and not params['branch'].strip():
+        raise InputError('branch must not be empty')
+    project = module.parse_project(params['project']) if params['project'] else None
+    show = (lambda build: build) if params['show_build_parameters'] else mask_build_parameters
+    if params['build_num'] is not None:
+        build = show(module.client.get('project/{}/{}', project, params['build_num'], expect=dict))
+        return dict(changed=False, build=build, builds=[build])
+    builds = list_builds(module.client, project=project, branch=params['branch'], limit=params['limit'],
+                         offset=params['offset'], build_filter=params['filter'], shallow=params['shallow'])
+    return dict(changed=False, builds=[show(build) for build in builds])
 
 
 def main():
     module = CircleCIModule(
         argument_spec=dict(
             project=dict(type='str'),
-            vcs_type=dict(type='str', choices=['github', 'gh', 'bitbucket', 'bb']),
-            username=dict(type='str', aliases=['organization', 'org']),
+            vcs_type=PROJECT_SPEC['vcs_type'],
+            username=PROJECT_SPEC['username'],
             branch=dict(type='str'),
             build_num=dict(type='int'),
             limit=dict(type='int', default=30),
             offset=dict(type='int', default=0),
             filter=dict(type='str', choices=list(FILTERS)),
             shallow=dict(type='bool', default=False),
+            show_build_parameters=dict(type='bool', default=False),
         ),
         project_spec=False,
         required_by=dict(vcs_type=('username', 'project'), username=('project',), branch=('project',), build_num=('project',)),
         mutually_exclusive=[('build_num', 'branch'), ('build_num', 'filter')],
         supports_check_mode=True,
     )
-    params = module.params
-    module.validate_positive('limit', minimum=1)
-    module.validate_positive('offset', minimum=0)
-    module.validate_positive('build_num', minimum=1)
-    if params['branch'] is not None and not params['branch'].strip():
-        module.fail_json(msg='branch must not be empty')
-    project = module.parse_project(params['project']) if params['project'] else None
-
-    def read():
-        if params['build_num'] is not None:
-            build = module.client.get('project/{}/{}', project, params['build_num'])
-            module.exit_json(changed=False, build=build, builds=[build])
-        builds = list_builds(module.client, project=project, branch=params['branch'], limit=params['limit'],
-                             offset=params['offset'], build_filter=params['filter'], shallow=params['shallow'])
-        module.exit_json(changed=False, builds=builds)
-
-    module.run(read)
+    module.run(lambda: read(module))
 
 
 if __name__ == '__main__':

@@ -12,8 +12,7 @@ short_description: List the checkout keys of a CircleCI project
 version_added: 0.1.0
 description:
   - Lists a project's checkout keys (C(GET project/:vcs/:org/:name/checkout-key)) with one request.
-  - Each key has the fingerprint as CircleCI returned it in the O(digest) asked for, and both fingerprints computed
-    locally from the public key.
+  - Each key has both fingerprints, computed locally from the public key, and RV(keys[].fingerprint) in the O(digest) form.
 author:
   - community.circleci contributors (@ansible-collections)
 extends_documentation_fragment:
@@ -24,12 +23,10 @@ extends_documentation_fragment:
 options:
   digest:
     description:
-      - The fingerprint form CircleCI returns in RV(keys[].fingerprint).
+      - The fingerprint form of RV(keys[].fingerprint) (and the form CircleCI is asked for).
     type: str
     choices: [md5, sha256]
     default: md5
-requirements:
-  - cryptography (any version that ships with Ansible)
 '''
 
 EXAMPLES = r'''
@@ -65,7 +62,9 @@ keys:
       type: str
       sample: ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC...
     fingerprint:
-      description: The fingerprint as CircleCI returned it, in the O(digest) form.
+      description:
+        - The fingerprint in the O(digest) form, the same as RV(keys[].fingerprint_md5) or RV(keys[].fingerprint_sha256)
+          (with its C(SHA256:) prefix).
       type: str
       sample: c9:0b:1c:4f:d5:65:56:b9:ad:88:f9:81:2b:37:74:2f
     fingerprint_md5:
@@ -102,10 +101,14 @@ api_retries:
   type: int
 '''
 
-from ansible.module_utils.basic import missing_required_lib
-
-from ansible_collections.community.circleci.plugins.module_utils._keys import HAS_CRYPTOGRAPHY, describe_checkout_key
+from ansible_collections.community.circleci.plugins.module_utils._checkout_keys import read_keys
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
+
+
+def list_keys(module):
+    digest = module.params['digest']
+    keys = [dict(key, fingerprint=key['fingerprint_%s' % digest]) for key in read_keys(module.client, module.project, digest)]
+    return dict(changed=False, keys=keys, preferred_key=next((key for key in keys if key['preferred']), None))
 
 
 def main():
@@ -115,15 +118,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'))
-
-    def list_keys():
-        answer = module.client.get('project/{}/checkout-key', module.project, params={'digest': module.params['digest']})
-        keys = [dict(describe_checkout_key(key), fingerprint=key.get('fingerprint')) for key in answer or [] if isinstance(key, dict)]
-        module.exit_json(changed=False, keys=keys, preferred_key=next((key for key in keys if key['preferred']), None))
-
-    module.run(list_keys)
+    module.run(lambda: list_keys(module))
 
 
 if __name__ == '__main__':

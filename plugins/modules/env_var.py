@@ -21,7 +21,11 @@ description:
   - If a request fails, no new request is started; the task fails and says what was applied (RV(added), RV(updated),
     RV(deleted)), what failed and why (RV(failures)) and what was not attempted (RV(not_attempted)). Nothing applied is undone,
     and running the task again converges the rest.
-  - Names are checked before any request is sent (C(^[A-Za-z_][A-Za-z0-9_]*$), each listed once, a value for every present variable).
+  - Names and values are checked before any request is sent (names match C([A-Za-z_][A-Za-z0-9_]*) in full and are listed once;
+    every present variable has a value, which is a string).
+  - When the answer to a write is lost (a timeout or a cut-off answer after retries), the variables are read once more to learn
+    whether it was applied; a write whose outcome stays unknown is reported in RV(failures) with C(outcome=unknown), and the task
+    reports C(changed).
   - B(What the comparison can and cannot prove.) CircleCI never returns a value, only C(xxxx) followed by its last four characters
     (just C(xxxx) for a value shorter than four characters). With O(update_value=when_masked_differs) a stored value is replaced
     when that masked form differs from the desired value's, which proves the values differ. When the masked forms match, the
@@ -44,8 +48,11 @@ options:
   value:
     description:
       - The value of the variable named O(name). Required when O(state=present).
+      - A string. YAML turns unquoted V(true) into a boolean and V(1.10) into the number 1.1, which cannot be turned
+        back into what was written, so anything but a string is refused before any request. Quote such values
+        (V("1.10")), or add C(| string) to a template.
       - Never logged nor returned; results and diffs show only the masked form CircleCI shows.
-    type: str
+    type: raw
   state:
     description:
       - V(present) sets the variable named O(name), V(absent) deletes it.
@@ -67,9 +74,9 @@ options:
         required: true
       value:
         description:
-          - The variable's value. Required when the item's state is V(present).
+          - The variable's value, a string (see O(value)). Required when the item's state is V(present).
           - Never logged nor returned.
-        type: str
+        type: raw
       state:
         description:
           - V(present) to set the variable, V(absent) to delete it.
@@ -209,7 +216,13 @@ failures:
     status:
       description: The HTTP status, or V(null) if there was no answer.
       type: int
-  sample: [{"name": "FEATURE_FLAGS", "action": "add", "status": 500, "reason": "POST /project/github/acme/web/envvar failed with HTTP 500."}]
+    outcome:
+      description:
+        - V(not_applied) when CircleCI did not make the change; V(unknown) when the answer was lost and reading the variables
+          again could not tell whether it was made (the task then reports C(changed)).
+      type: str
+  sample: [{"name": "FEATURE_FLAGS", "action": "add", "status": 400, "outcome": "not_applied",
+            "reason": "POST /project/github/acme/web/envvar failed with HTTP 400."}]
 not_attempted:
   description: Names of the variables whose change was not attempted because an earlier request failed. Empty on success.
   returned: success or partial failure
@@ -250,7 +263,7 @@ env_vars:
   sample: [{"name": "FEATURE_FLAGS", "value": "xxxxkout"}, {"name": "NODE_ENV", "value": "xxxxtion"}]
 diff:
   description: The variables before and after, as name to masked value; never a clear value.
-  returned: success or partial failure
+  returned: diff mode
   type: dict
   contains:
     before:
@@ -277,9 +290,10 @@ api_retries:
 '''
 
 from ansible_collections.community.circleci.plugins.module_utils._env_vars import (
+    ITEM_SPEC,
+    STATES,
+    UPDATE_VALUE_SPEC,
     converge_env_vars,
-    failure_message,
-    validate_variables,
 )
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
 
@@ -296,35 +310,19 @@ def main():
     module = CircleCIModule(
         argument_spec=dict(
             name=dict(type='str'),
-            value=dict(type='str', no_log=True),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-            variables=dict(type='list', elements='dict', options=dict(
-                name=dict(type='str', required=True),
-                value=dict(type='str', no_log=True),
-                state=dict(type='str', choices=['present', 'absent']),
-            )),
+            value=ITEM_SPEC['value'],
+            state=dict(type='str', choices=list(STATES), default='present'),
+            variables=dict(type='list', elements='dict', options=ITEM_SPEC),
             purge=dict(type='bool', default=False),
-            update_value=dict(type='str', choices=['always', 'on_create', 'when_masked_differs'], default='when_masked_differs'),
+            update_value=UPDATE_VALUE_SPEC,
         ),
         mutually_exclusive=[('name', 'variables'), ('value', 'variables')],
+        required_one_of=[('name', 'variables')],
         supports_check_mode=True,
     )
     params = module.params
-    if params['name'] is None and params['variables'] is None:
-        module.fail_json(msg='one of name or variables is required')
-    desired = desired_variables(params)
-    errors = validate_variables(desired)
-    if errors:
-        module.fail_json(msg='Invalid variables, nothing was sent: %s.' % '; '.join(errors))
-
-    def converge():
-        result = converge_env_vars(module.client, module.project, desired, purge=params['purge'],
-                                   update_value=params['update_value'], check_mode=module.check_mode)
-        if result['failures']:
-            module.fail_json(msg=failure_message(result), **result)
-        module.exit_json(**result)
-
-    module.run(converge)
+    module.run(lambda: converge_env_vars(module.client, module.project, desired_variables(params), purge=params['purge'],
+                                         update_value=params['update_value'], check_mode=module.check_mode))
 
 
 if __name__ == '__main__':

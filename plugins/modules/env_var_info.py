@@ -17,8 +17,8 @@ description:
   - With O(expected), compares each project's variables with the expected names (and values) and returns a drift report;
     with O(fail_on_drift=true) drift fails the task with a message naming the projects and variables.
   - B(What the comparison can and cannot prove.) A masked form that differs from the expected value's proves the value differs
-    (RV(projects[].drift.masked_mismatch)). Masked forms that match prove only that the last four characters are equal
-    (or that both values are shorter than four characters); such names are listed in RV(projects[].drift.unverified) and do not count as drift.
+    (RV(drift.masked_mismatch)). Masked forms that match prove only that the last four characters are equal
+    (or that both values are shorter than four characters); such names are listed in RV(drift.unverified) and do not count as drift.
 author:
   - community.circleci contributors (@ansible-collections)
 extends_documentation_fragment:
@@ -50,20 +50,26 @@ options:
     aliases: [organization, org]
   expected:
     description:
-      - The variables each project should have, to return a drift report.
-      - Either a dictionary of name to value (V(null) or an empty string checks the name only), or a list of names.
-      - Values are compared by their masked form only (see the description). They are never logged nor returned.
-      - Every variable not named here is reported as unexpected.
-    type: raw
+      - The variables each project should have, to return a drift report, as a dictionary of name to value
+        (V(null) or an empty string checks the name only).
+      - Values are strings, compared by their masked form only (see the description). They are never logged nor returned.
+      - Every variable not named here or in O(expected_names) is reported as unexpected.
+    type: dict
+  expected_names:
+    description:
+      - Names each project should have, whatever their values (names are not secret, so they stay readable in the output).
+      - May be combined with O(expected).
+    type: list
+    elements: str
   fail_on_drift:
     description:
       - Fail the task when a project drifted from O(expected) (a variable missing, unexpected, or with a masked value that differs).
-      - Needs O(expected).
+      - Needs O(expected) or O(expected_names).
     type: bool
     default: false
   allow_unexpected:
     description:
-      - Do not count variables missing from O(expected) as drift; they are still listed in RV(projects[].drift.unexpected).
+      - Do not count variables missing from O(expected) as drift; they are still listed in RV(drift.unexpected).
       - Use it to check that some variables are there (and right) without listing every variable a project has.
     type: bool
     default: false
@@ -100,52 +106,13 @@ EXAMPLES = r'''
 - name: Check that the web project has exactly these names (values not compared)
   community.circleci.env_var_info:
     project: gh/acme/web
-    expected: [NODE_ENV, SENTRY_DSN]
+    expected_names: [NODE_ENV, SENTRY_DSN]
     fail_on_drift: true
 '''
 
 RETURN = r'''
-projects:
-  description: One entry per project, in the order given.
-  returned: success, and on a drift or read failure
-  type: list
-  elements: dict
-  contains:
-    project:
-      description: The project's short slug.
-      type: str
-      sample: gh/acme/api
-    variables:
-      description: The project's variables as CircleCI lists them, with masked values.
-      type: list
-      elements: dict
-      sample: [{"name": "DATABASE_URL", "value": "xxxx/api"}]
-    drift:
-      description: The drift report, when O(expected) is set.
-      type: dict
-      returned: when O(expected) is set
-      contains:
-        missing:
-          description: Expected names the project does not have.
-          type: list
-          elements: str
-        unexpected:
-          description: Names the project has that are not expected.
-          type: list
-          elements: str
-        masked_mismatch:
-          description: Names whose masked value differs from the expected value's masked form (so the values differ).
-          type: list
-          elements: str
-        unverified:
-          description: Names whose masked forms match, which proves only equal last four characters; not counted as drift.
-          type: list
-          elements: str
-        in_sync:
-          description: True when nothing is missing, unexpected or mismatching.
-          type: bool
 env_vars:
-  description: With O(project), the project's variables (name and masked value), as CircleCI lists them.
+  description: With O(project), the project's variables, masked as CircleCI shows them, sorted by name.
   returned: success, with O(project)
   type: list
   elements: dict
@@ -158,21 +125,56 @@ env_vars:
       type: str
   sample: [{"name": "API_KEY", "value": "xxxx6789"}, {"name": "SHORT", "value": "xxxx"}]
 drift:
-  description: With O(project) and O(expected), that project's drift report (the same as RV(projects[].drift)).
-  returned: with O(project) and O(expected)
+  description: With O(project) and O(expected) or O(expected_names), that project's drift report.
+  returned: with O(project), and O(expected) or O(expected_names)
   type: dict
+  contains:
+    missing:
+      description: Expected names the project does not have, in the order expected.
+      type: list
+      elements: str
+    unexpected:
+      description: Names the project has that are not expected.
+      type: list
+      elements: str
+    masked_mismatch:
+      description: Names whose masked value differs from the expected value's masked form (so the values differ).
+      type: list
+      elements: str
+    unverified:
+      description: Names whose masked forms match, which proves only equal last four characters; not counted as drift.
+      type: list
+      elements: str
+    in_sync:
+      description: True when nothing is missing, mismatching or (unless O(allow_unexpected)) unexpected.
+      type: bool
   sample: {"missing": [], "unexpected": ["SHORT"], "masked_mismatch": [], "unverified": ["API_KEY"], "in_sync": false}
+projects:
+  description: With O(projects), one entry per project read, in the order given.
+  returned: with O(projects), also when some projects could not be read
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: The project's short slug.
+      type: str
+      sample: gh/acme/api
+    env_vars:
+      description: The project's variables, as RV(env_vars).
+      type: list
+      elements: dict
+      sample: [{"name": "DATABASE_URL", "value": "xxxx/api"}]
+    drift:
+      description: The project's drift report, as RV(drift).
+      type: dict
+      returned: when O(expected) or O(expected_names) is set
 in_sync:
-  description: With O(expected), whether every project is in sync.
-  returned: when O(expected) is set
+  description: With O(expected) or O(expected_names), whether every project read is in sync.
+  returned: when O(expected) or O(expected_names) is set
   type: bool
   sample: true
-error:
-  description: With O(project), the facts of the failed request (method, path, status, CircleCI's message) when reading it failed.
-  returned: failure
-  type: dict
 failed_projects:
-  description: With O(projects), the projects that could not be read, each with the facts of its failed request.
+  description: With O(projects), the projects that could not be read; the task fails after reading the others.
   returned: failure
   type: list
   elements: dict
@@ -186,6 +188,10 @@ failed_projects:
     error:
       description: Method, path, status and CircleCI's message.
       type: dict
+error:
+  description: With O(project), the facts of the failed request (method, path, status, CircleCI's message) when reading it failed.
+  returned: failure
+  type: dict
 api_requests:
   description: How many HTTP requests the module sent.
   returned: always
@@ -199,14 +205,70 @@ api_retries:
 '''
 
 from ansible_collections.community.circleci.plugins.module_utils._env_vars import (
-    EnvVarError,
     describe_drift,
     drift_report,
+    env_var_list,
+    normalize_current,
     normalize_expected,
     read_env_vars,
-    validate_expected,
 )
-from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
+from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError, InputError
+from ansible_collections.community.circleci.plugins.module_utils._module import PROJECT_SPEC, CircleCIModule
+
+
+def expected_of(params):
+    """``{name: value or None}`` from expected and expected_names, or None when neither is set."""
+    if params['expected'] is None and params['expected_names'] is None:
+        if params['fail_on_drift']:
+            raise InputError('fail_on_drift needs expected or expected_names: the names (and values) to compare with')
+        return None
+    expected = normalize_expected(params['expected'] or {})
+    for name in params['expected_names'] or []:
+        expected.setdefault(name, None)
+    return normalize_expected(expected)
+
+
+def audit(module):
+    params = module.params
+    single = params['project'] is not None
+    projects = []
+    for text in [params['project']] if single else params['projects']:
+        project = module.parse_project(text)
+        if project not in projects:
+            projects.append(project)
+    if not projects:
+        raise InputError('projects must name at least one project')
+    expected = expected_of(params)
+
+    entries, failures = [], []
+    for outcome in module.client.map_concurrent(lambda project: read_env_vars(module.client, project), projects):
+        if outcome.error is not None:
+            failures.append(outcome)
+            continue
+        entry = dict(project=outcome.item.slug, env_vars=env_var_list(normalize_current(outcome.value)))
+        if expected is not None:
+            entry['drift'] = drift_report(outcome.value, expected, allow_unexpected=params['allow_unexpected'])
+        entries.append(entry)
+    if single:
+        if failures:
+            raise failures[0].error
+        result = dict(changed=False, env_vars=entries[0]['env_vars'])
+        if expected is not None:
+            result['drift'] = entries[0]['drift']
+    else:
+        result = dict(changed=False, projects=entries)
+    if expected is not None:
+        result['in_sync'] = all(entry['drift']['in_sync'] for entry in entries)
+    if failures:
+        result['failed_projects'] = [dict(project=failure.item.slug, reason=str(failure.error), error=failure.error.to_result())
+                                     for failure in failures]
+        raise CircleCIError('Could not read the environment variables of %d of %d projects: %s' % (
+            len(failures), len(projects), ' | '.join('%s: %s' % (failure.item.slug, failure.error) for failure in failures)), result=result)
+    if params['fail_on_drift'] and not result['in_sync']:
+        drifted = [describe_drift(entry['project'], entry['drift']) for entry in entries if not entry['drift']['in_sync']]
+        raise CircleCIError('Environment variables drifted from expected in %d of %d project%s: %s.' % (
+            len(drifted), len(entries), '' if len(entries) == 1 else 's', ' | '.join(drifted)), result=result)
+    return result
 
 
 def main():
@@ -214,9 +276,10 @@ def main():
         argument_spec=dict(
             project=dict(type='str'),
             projects=dict(type='list', elements='str'),
-            vcs_type=dict(type='str', choices=['github', 'gh', 'bitbucket', 'bb']),
-            username=dict(type='str', aliases=['organization', 'org']),
-            expected=dict(type='raw', no_log=True),
+            vcs_type=PROJECT_SPEC['vcs_type'],
+            username=PROJECT_SPEC['username'],
+            expected=dict(type='dict', no_log=True),
+            expected_names=dict(type='list', elements='str'),
             fail_on_drift=dict(type='bool', default=False),
             allow_unexpected=dict(type='bool', default=False),
         ),
@@ -225,63 +288,7 @@ def main():
         required_one_of=[('project', 'projects')],
         supports_check_mode=True,
     )
-    params = module.params
-    single = params['project'] is not None
-    projects = []
-    for text in ([params['project']] if single else params['projects']):
-        project = module.parse_project(text)
-        if project not in projects:
-            projects.append(project)
-    if not projects:
-        module.fail_json(msg='projects must name at least one project')
-
-    expected = None
-    if params['expected'] is not None:
-        if isinstance(params['expected'], list):
-            # A list holds names only, which are not secret: keep them readable in the output.
-            module.no_log_values.difference_update(str(name) for name in params['expected'] if str(name) != params['api_token'])
-        try:
-            expected = normalize_expected(params['expected'])
-        except EnvVarError as error:
-            module.fail_json(msg=str(error))
-        errors = validate_expected(expected)
-        if errors:
-            module.fail_json(msg='; '.join(errors))
-    elif params['fail_on_drift']:
-        module.fail_json(msg='fail_on_drift needs expected: the names (and values) to compare with')
-
-    def read():
-        outcomes = module.client.map_concurrent(lambda project: read_env_vars(module.client, project), projects)
-        entries, failures = [], []
-        for outcome in outcomes:
-            if outcome.error is not None:
-                failures.append(outcome)
-                continue
-            entry = dict(project=outcome.item.slug, variables=outcome.value)
-            if expected is not None:
-                entry['drift'] = drift_report(outcome.value, expected, allow_unexpected=params['allow_unexpected'])
-            entries.append(entry)
-        result = dict(changed=False, projects=entries)
-        if failures:
-            if single:
-                module.fail_from_error(failures[0].error, **result)
-            module.fail_json(msg='Could not read the environment variables of %d of %d projects: %s' % (
-                len(failures), len(projects), ' | '.join('%s: %s' % (failure.item.slug, failure.error) for failure in failures)),
-                failed_projects=[dict(project=failure.item.slug, reason=str(failure.error), error=failure.error.to_result())
-                                 for failure in failures], **result)
-        if single:
-            result['env_vars'] = entries[0]['variables']
-            if expected is not None:
-                result['drift'] = entries[0]['drift']
-        if expected is not None:
-            result['in_sync'] = all(entry['drift']['in_sync'] for entry in entries)
-            if params['fail_on_drift'] and not result['in_sync']:
-                drifted = [describe_drift(entry['project'], entry['drift']) for entry in entries if not entry['drift']['in_sync']]
-                module.fail_json(msg='Environment variables drifted from expected in %d of %d project%s: %s.' % (
-                    len(drifted), len(entries), '' if len(entries) == 1 else 's', ' | '.join(drifted)), **result)
-        module.exit_json(**result)
-
-    module.run(read)
+    module.run(lambda: audit(module))
 
 
 if __name__ == '__main__':

@@ -74,14 +74,16 @@ previous:
   sample: xxxx9z8y
 unverified:
   description:
-    - True when the key was left alone only because its last four characters match; CircleCI shows no more of it,
-      so a different key with the same ending would not be noticed (use O(force) to be sure).
+    - V([api_key]) when the key was left alone only because its last four characters match (CircleCI shows no more of it,
+      so a different key with the same ending would not be noticed; use O(force) to be sure), else empty.
+    - A list, as in M(community.circleci.env_var), where it names the variables left alone for the same reason.
   returned: success
-  type: bool
-  sample: false
+  type: list
+  elements: str
+  sample: []
 diff:
   description: With C(--diff), the masked key before and after.
-  returned: when diff mode is on
+  returned: diff mode
   type: dict
   sample: {before: {heroku_api_key: xxxx9z8y}, after: {heroku_api_key: xxxx1a2b}}
 api_requests:
@@ -94,8 +96,13 @@ api_retries:
   type: int
 '''
 
-from ansible_collections.community.circleci.plugins.module_utils._keys import plan_heroku_key
+from ansible_collections.community.circleci.plugins.module_utils import _heroku
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
+
+
+def converge(module):
+    _heroku.check_api_key(module.params['api_key'])
+    return _heroku.converge(module.client, module.params['api_key'], module.params['force'], module.check_mode)
 
 
 def main():
@@ -107,22 +114,7 @@ def main():
         project_spec=False,
         supports_check_mode=True,
     )
-    api_key = module.params['api_key']
-    if not api_key or api_key != api_key.strip():
-        module.fail_json(msg='api_key must not be empty or start or end with white space')
-
-    def converge():
-        me = module.client.get('me') or {}
-        plan = plan_heroku_key(me.get('heroku_api_key'), api_key, module.params['force'])
-        if plan['write'] and not module.check_mode:
-            # Setting the same key twice is harmless, so a retry after a lost answer may repeat it.
-            module.client.post('user/heroku-key', body={'apikey': api_key}, repeatable=True)
-        shown = plan['after'] if plan['write'] else plan['before']
-        result = dict(changed=plan['write'], heroku_api_key=shown, previous=plan['before'], unverified=plan['unverified'],
-                      diff={'before': {'heroku_api_key': plan['before']}, 'after': {'heroku_api_key': shown}})
-        module.exit_json(**result)
-
-    module.run(converge)
+    module.run(lambda: converge(module))
 
 
 if __name__ == '__main__':

@@ -88,7 +88,7 @@ first_build:
   sample: {"build_num": 1, "status": "queued", "branch": "master", "build_url": "https://circleci.com/gh/acme/legacy/1"}
 diff:
   description: Whether the project was followed before and after the task.
-  returned: success
+  returned: diff mode
   type: dict
   contains:
     before:
@@ -111,8 +111,8 @@ api_retries:
   sample: 0
 '''
 
-from ansible_collections.community.circleci.plugins.module_utils._follow import converge_follow
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
+from ansible_collections.community.circleci.plugins.module_utils._project import converge_follow
 
 
 def main():
@@ -122,12 +122,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-
-    def follow():
-        result = converge_follow(module.client, module.project, module.params['state'], check_mode=module.check_mode)
-        module.exit_json(**result)
-
-    module.run(follow)
+    module.run(lambda: converge_follow(module.client, module.project, module.params['state'], check_mode=module.check_mode))
 
 
 if __name__ == '__main__':

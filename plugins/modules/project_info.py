@@ -95,7 +95,7 @@ api_retries:
 
 from urllib.parse import unquote, urlsplit
 
-from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
+from ansible_collections.community.circleci.plugins.module_utils._module import PROJECT_SPEC, CircleCIModule
 from ansible_collections.community.circleci.plugins.module_utils._slug import SHORT_VCS, VCS_ALIASES
 
 
@@ -124,8 +124,8 @@ def matches(project, vcs_type, username, names):
 def main():
     module = CircleCIModule(
         argument_spec=dict(
-            vcs_type=dict(type='str', choices=['github', 'gh', 'bitbucket', 'bb']),
-            username=dict(type='str', aliases=['organization', 'org']),
+            vcs_type=PROJECT_SPEC['vcs_type'],
+            username=PROJECT_SPEC['username'],
             name=dict(type='list', elements='str'),
         ),
         project_spec=False,
@@ -135,9 +135,8 @@ def main():
     names = {name.lower() for name in module.params['name'] or []}
 
     def list_projects():
-        projects = [describe(project) for project in module.client.get('projects') or []]
-        module.exit_json(changed=False, projects=[project for project in projects
-                                                  if matches(project, vcs_type, module.params['username'], names)])
+        projects = [describe(project) for project in module.client.get('projects', expect=list) if isinstance(project, dict)]
+        return dict(changed=False, projects=[project for project in projects if matches(project, vcs_type, module.params['username'], names)])
 
     module.run(list_projects)
 

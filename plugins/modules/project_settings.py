@@ -15,6 +15,7 @@ description:
     additional SSH keys, with the same logic as M(community.circleci.project), M(community.circleci.env_var),
     M(community.circleci.checkout_key) and M(community.circleci.ssh_key).
   - One module run for any number of projects; the projects are worked through concurrently (at most 4 requests in flight).
+  - Each item takes the options, and follows the rules, of the single-project module it stands for.
   - "Requests per project: one GET of the environment variables when O(projects[].env_vars) or O(projects[].purge_env_vars)
     is set, one GET of the settings when O(projects[].followed) or O(projects[].ssh_keys) is set, one GET of the checkout keys
     per O(projects[].checkout_keys) entry, and one request per change. A project whose variables are already right costs one GET."
@@ -55,13 +56,13 @@ options:
             type: str
             required: true
           value:
-            description: The value. Required when O(projects[].env_vars[].state=present).
-            type: str
+            description:
+              - The value, a string (numbers and booleans are refused, so quote them). Required when the variable is present.
+            type: raw
           state:
-            description: Whether the variable should exist.
+            description: Whether the variable should exist; V(present) when not set.
             type: str
             choices: [present, absent]
-            default: present
       purge_env_vars:
         description:
           - Delete every variable of the project not listed in O(projects[].env_vars).
@@ -74,12 +75,13 @@ options:
         elements: dict
         suboptions:
           type:
-            description: The key type.
+            description: The key type. Required with O(projects[].checkout_keys[].state=present).
             type: str
             choices: [deploy-key, github-user-key]
-            required: true
           state:
-            description: V(present) creates a key of this type when none exists; V(absent) deletes the keys of this type.
+            description:
+              - V(present) creates a key of this type when none exists; V(absent) deletes the keys of this type, or the one
+                with O(projects[].checkout_keys[].fingerprint).
             type: str
             choices: [present, absent]
             default: present
@@ -88,7 +90,7 @@ options:
             type: bool
             default: false
           fingerprint:
-            description: With V(absent), delete only the key with this fingerprint (MD5 or SHA256 form).
+            description: With V(absent), delete only the key with this fingerprint (MD5 or SHA256 form); only with V(absent).
             type: str
       ssh_keys:
         description:
@@ -101,22 +103,27 @@ options:
             type: str
             default: ''
           private_key:
-            description: The unencrypted private key. Mutually exclusive with O(projects[].ssh_keys[].private_key_path).
+            description:
+              - The unencrypted private key. One of O(projects[].ssh_keys[].private_key), O(projects[].ssh_keys[].private_key_path)
+                and (with V(absent)) O(projects[].ssh_keys[].fingerprint) is needed.
             type: str
           private_key_path:
             description: A file holding the private key.
             type: path
+          fingerprint:
+            description: With V(absent), the fingerprint of the key to remove instead of the private key (MD5 or SHA256 form).
+            type: str
           state:
             description: Whether the key should be there.
             type: str
             choices: [present, absent]
             default: present
           exclusive:
-            description: Remove the hostname's other keys.
+            description: Remove the hostname's other keys; only with V(present).
             type: bool
             default: false
           remove_duplicates:
-            description: Remove extra copies of the key.
+            description: Remove extra copies of the key; only with V(present).
             type: bool
             default: false
   update_value:
@@ -183,14 +190,16 @@ projects:
     follow:
       description: The follow result, as M(community.circleci.project) returns it; present when O(projects[].followed) was set.
       type: dict
-    env_vars:
-      description: The environment variable result, as M(community.circleci.env_var) returns it (masked values only).
+    env_var:
+      description:
+        - The environment variable result, as M(community.circleci.env_var) returns it (masked values only); present when
+          O(projects[].env_vars) or O(projects[].purge_env_vars) was set.
       type: dict
-    checkout_keys:
+    checkout_key:
       description: One result per O(projects[].checkout_keys) entry, as M(community.circleci.checkout_key) returns it.
       type: list
       elements: dict
-    ssh_keys:
+    ssh_key:
       description: One result per O(projects[].ssh_keys) entry, as M(community.circleci.ssh_key) returns it (fingerprints and public keys only).
       type: list
       elements: dict
@@ -199,10 +208,25 @@ projects:
       type: str
       returned: when the project failed
 failed_projects:
-  description: The messages of the projects that failed.
+  description: The projects that could not be converged (what each applied before is in RV(projects)).
   returned: failure
   type: list
-  elements: str
+  elements: dict
+  contains:
+    project:
+      description: The project's short slug.
+      type: str
+    reason:
+      description: Why (the failed step's message).
+      type: str
+    error:
+      description: Method, path, status and CircleCI's message of the failed request, when a request failed.
+      type: dict
+diff:
+  description: One before/after entry per project and step that changed (names, masked values and fingerprints only).
+  returned: diff mode
+  type: list
+  elements: dict
 api_requests:
   description: How many HTTP requests the module sent.
   returned: always
@@ -213,59 +237,22 @@ api_retries:
   type: int
 '''
 
+from ansible_collections.community.circleci.plugins.module_utils._env_vars import UPDATE_VALUE_SPEC
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
-from ansible_collections.community.circleci.plugins.module_utils._project_settings import converge_projects, prepare
-
-ENV_VAR_SPEC = dict(
-    name=dict(type='str', required=True),
-    value=dict(type='str', no_log=True),
-    state=dict(type='str', choices=['present', 'absent'], default='present'),
-)
-CHECKOUT_KEY_SPEC = dict(
-    type=dict(type='str', choices=['deploy-key', 'github-user-key'], required=True),
-    state=dict(type='str', choices=['present', 'absent'], default='present'),
-    preferred=dict(type='bool', default=False),
-    fingerprint=dict(type='str'),
-)
-SSH_KEY_SPEC = dict(
-    hostname=dict(type='str', default=''),
-    private_key=dict(type='str', no_log=True),
-    private_key_path=dict(type='path'),
-    state=dict(type='str', choices=['present', 'absent'], default='present'),
-    exclusive=dict(type='bool', default=False),
-    remove_duplicates=dict(type='bool', default=False),
-)
-PROJECT_SPEC = dict(
-    project=dict(type='str', required=True),
-    followed=dict(type='bool'),
-    env_vars=dict(type='list', elements='dict', options=ENV_VAR_SPEC),
-    purge_env_vars=dict(type='bool', default=False),
-    checkout_keys=dict(type='list', elements='dict', options=CHECKOUT_KEY_SPEC, no_log=False),
-    ssh_keys=dict(type='list', elements='dict', options=SSH_KEY_SPEC, no_log=False,
-                  mutually_exclusive=[('private_key', 'private_key_path')]),
-)
+from ansible_collections.community.circleci.plugins.module_utils._project_settings import ENTRY_SPEC, converge_projects, prepare
 
 
 def main():
     module = CircleCIModule(
         argument_spec=dict(
-            projects=dict(type='list', elements='dict', required=True, options=PROJECT_SPEC),
-            update_value=dict(type='str', choices=['always', 'on_create', 'when_masked_differs'], default='when_masked_differs'),
+            projects=dict(type='list', elements='dict', required=True, options=ENTRY_SPEC),
+            update_value=UPDATE_VALUE_SPEC,
         ),
         project_spec=False,
         supports_check_mode=True,
     )
-    entries, errors = prepare(module.params['projects'])
-    if errors:
-        module.fail_json(msg='Invalid project settings, nothing was sent: %s' % '; '.join(errors))
-
-    results, failures = converge_projects(module.client, entries, module.params['update_value'], module.check_mode)
-    diff = [entry for result in results for entry in result.pop('diff')]
-    outcome = dict(changed=any(result['changed'] for result in results), projects=results, diff=diff)
-    if failures:
-        module.fail_json(msg='%d of %d projects could not be converged (the others were): %s' % (
-            len(failures), len(results), ' | '.join(failures)), failed_projects=failures, **outcome)
-    module.exit_json(**outcome)
+    module.run(lambda: converge_projects(module.client, prepare(module.params['projects']), module.params['update_value'],
+                                         module.check_mode))
 
 
 if __name__ == '__main__':

@@ -67,10 +67,10 @@ options:
     default: false
 notes:
   - The request that adds a key is never repeated once it may have reached CircleCI (a repetition would store the
-    key twice). Run the task again after such a failure.
+    key twice). When its answer is lost, the project's keys are read again to learn whether it was added.
   - Results and diffs show hostnames, fingerprints and public keys only.
 requirements:
-  - cryptography (any version that ships with Ansible)
+  - cryptography, to read private keys (it comes with ansible-core)
 '''
 
 EXAMPLES = r'''
@@ -134,30 +134,21 @@ copies:
   type: int
   sample: 1
 added:
-  description: Whether the key was added (in check mode, would be), including adding back the one copy of a duplicated key.
-  returned: success
-  type: bool
-deleted:
-  description: The keys deleted (in check mode, to be deleted), one entry per distinct key, with every copy of it.
+  description:
+    - The SHA256 fingerprint of the key when it was added (in check mode, would be), including adding back the one copy
+      of a duplicated key; empty otherwise.
   returned: success
   type: list
-  elements: dict
-  contains:
-    hostname:
-      description: The key's hostname.
-      type: str
-    fingerprint_md5:
-      description: Its MD5 fingerprint.
-      type: str
-    fingerprint_sha256:
-      description: Its SHA256 fingerprint.
-      type: str
-    copies:
-      description: How many copies of it there were.
-      type: int
-    reason:
-      description: V(absent), V(duplicate) (deleted to be added back once) or V(exclusive) (another key of the hostname).
-      type: str
+  elements: str
+  sample: ["SHA256:0DqdOc7yp6lTWBRmvi3dcnqSDP2d9rq0ETj7m1OlSmg"]
+deleted:
+  description:
+    - The SHA256 fingerprints of the keys of O(hostname) deleted (in check mode, to be deleted), each with every copy of it
+      (a duplicated key deleted to be added back once is listed here and in RV(added)).
+  returned: success
+  type: list
+  elements: str
+  sample: ["SHA256:0DqdOc7yp6lTWBRmvi3dcnqSDP2d9rq0ETj7m1OlSmg"]
 ssh_keys:
   description: The project's SSH keys after the change (in check mode, as they would be), with hostname, fingerprints and public key.
   returned: success
@@ -165,7 +156,7 @@ ssh_keys:
   elements: dict
 diff:
   description: With C(--diff), the project's SSH keys before and after, as hostnames and fingerprints.
-  returned: when diff mode is on
+  returned: diff mode
   type: dict
 api_requests:
   description: How many HTTP requests the module sent.
@@ -177,77 +168,13 @@ api_retries:
   type: int
 '''
 
-from ansible.module_utils.basic import missing_required_lib
-
-from ansible_collections.community.circleci.plugins.module_utils._keys import (
-    HAS_CRYPTOGRAPHY,
-    KeyFormatError,
-    PartialFailure,
-    converge_ssh_key,
-    fail_partially,
-    load_private_key,
-    normalize_fingerprint,
-    read_key_file,
-)
+from ansible_collections.community.circleci.plugins.module_utils import _ssh_keys
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
 
 
-def read_private_key(module):
-    """The private key text from private_key or private_key_path, checked locally; fails before any request."""
-    params = module.params
-    text = params['private_key']
-    if params['private_key_path']:
-        try:
-            text = read_key_file(params['private_key_path'])
-        except (OSError, UnicodeError) as error:
-            module.fail_json(msg='private_key_path: cannot read %s (%s)' % (params['private_key_path'], getattr(error, 'strerror', None) or error))
-    if text is None:
-        return None
-    try:
-        load_private_key(text)
-    except KeyFormatError as error:
-        module.fail_json(msg='%s: %s' % ('private_key_path' if params['private_key_path'] else 'private_key', error))
-    return text
-
-
 def main():
-    module = CircleCIModule(
-        argument_spec=dict(
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-            hostname=dict(type='str', default=''),
-            private_key=dict(type='str', no_log=True),
-            private_key_path=dict(type='path'),
-            fingerprint=dict(type='str'),
-            remove_duplicates=dict(type='bool', default=False),
-            exclusive=dict(type='bool', default=False),
-        ),
-        mutually_exclusive=[('private_key', 'private_key_path', 'fingerprint')],
-        required_if=[('state', 'present', ('private_key', 'private_key_path'), True),
-                     ('state', 'absent', ('private_key', 'private_key_path', 'fingerprint'), True)],
-        supports_check_mode=True,
-    )
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'))
-    params = module.params
-    if params['state'] == 'absent' and (params['remove_duplicates'] or params['exclusive']):
-        module.fail_json(msg='remove_duplicates and exclusive are only used with state=present')
-    if params['fingerprint'] is not None:
-        try:
-            normalize_fingerprint(params['fingerprint'])
-        except KeyFormatError as error:
-            module.fail_json(msg='fingerprint: %s' % error)
-    private_key = read_private_key(module)
-
-    def converge():
-        try:
-            result = converge_ssh_key(module.client, module.project, params['hostname'], private_key, params['state'],
-                                      params['remove_duplicates'], params['exclusive'], module.check_mode,
-                                      fingerprint=params['fingerprint'])
-        except PartialFailure as failure:
-            fail_partially(module, failure, changed=bool(failure.result.get('added') or failure.result.get('deleted')))
-        module.exit_json(**result)
-
-    module.run(converge)
+    module = CircleCIModule(argument_spec=_ssh_keys.SPEC, supports_check_mode=True, **_ssh_keys.RULES)
+    module.run(lambda: _ssh_keys.converge(module.client, module.project, _ssh_keys.prepare(module.params), module.check_mode))
 
 
 if __name__ == '__main__':

@@ -27,8 +27,6 @@ options:
     description:
       - Only the keys for this host. An empty string selects the keys for every host.
     type: str
-requirements:
-  - cryptography (any version that ships with Ansible)
 '''
 
 EXAMPLES = r'''
@@ -56,10 +54,6 @@ ssh_keys:
       description: The host the key is for; empty for every host.
       type: str
       sample: deploy.example.com
-    fingerprint:
-      description: The fingerprint as CircleCI shows it (MD5).
-      type: str
-      sample: 9f:41:51:e7:c0:5a:7e:b6:48:06:d2:e4:5e:a1:64:01
     fingerprint_md5:
       description: The MD5 fingerprint, computed from the public key.
       type: str
@@ -90,10 +84,17 @@ api_retries:
   type: int
 '''
 
-from ansible.module_utils.basic import missing_required_lib
-
-from ansible_collections.community.circleci.plugins.module_utils._keys import HAS_CRYPTOGRAPHY, find_duplicates, ssh_keys_of
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
+from ansible_collections.community.circleci.plugins.module_utils._project import read_config
+from ansible_collections.community.circleci.plugins.module_utils._ssh_keys import find_duplicates, keys_of
+
+
+def list_keys(module):
+    hostname = module.params['hostname']
+    keys = keys_of(read_config(module.client, module.project))
+    if hostname is not None:
+        keys = [key for key in keys if key['hostname'] == hostname]
+    return dict(changed=False, ssh_keys=keys, duplicates=find_duplicates(keys))
 
 
 def main():
@@ -103,17 +104,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'))
-    hostname = module.params['hostname']
-
-    def list_keys():
-        keys = ssh_keys_of(module.client.get('project/{}/settings', module.project))
-        if hostname is not None:
-            keys = [key for key in keys if key['hostname'] == hostname]
-        module.exit_json(changed=False, ssh_keys=keys, duplicates=find_duplicates(keys))
-
-    module.run(list_keys)
+    module.run(lambda: list_keys(module))
 
 
 if __name__ == '__main__':

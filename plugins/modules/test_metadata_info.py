@@ -131,11 +131,18 @@ api_retries:
 '''
 
 from ansible_collections.community.circleci.plugins.module_utils._builds import summarize_tests
-from ansible_collections.community.circleci.plugins.module_utils._client import encode_path
-from ansible_collections.community.circleci.plugins.module_utils._errors import InvalidResponseError
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
 
 TESTS_PATH = 'project/{}/{}/tests'
+
+
+def read(module):
+    module.require_at_least('build_num', 1)
+    module.require_at_least('slowest', 0)
+    answer = module.client.get(TESTS_PATH, module.project, module.params['build_num'], expect=dict)
+    tests = answer.get('tests') or []
+    return dict(changed=False, tests=tests, exceptions=answer.get('exceptions') or [],
+                summary=summarize_tests(tests, module.params['slowest']))
 
 
 def main():
@@ -146,20 +153,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    module.validate_positive('build_num', minimum=1)
-    module.validate_positive('slowest', minimum=0)
-
-    def read():
-        answer = module.client.get(TESTS_PATH, module.project, module.params['build_num'])
-        if answer is not None and not isinstance(answer, dict):
-            raise InvalidResponseError('GET', '/' + encode_path(TESTS_PATH, module.project, module.params['build_num']),
-                                       detail='expected a JSON object with "tests"')
-        answer = answer or {}
-        tests = answer.get('tests') or []
-        module.exit_json(changed=False, tests=tests, exceptions=answer.get('exceptions') or [],
-                         summary=summarize_tests(tests, module.params['slowest']))
-
-    module.run(read)
+    module.run(lambda: read(module))
 
 
 if __name__ == '__main__':

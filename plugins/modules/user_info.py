@@ -78,11 +78,7 @@ from ansible_collections.community.circleci.plugins.module_utils._module import 
 
 def main():
     module = CircleCIModule(argument_spec={}, project_spec=False, supports_check_mode=True)
-
-    def read_user():
-        module.exit_json(changed=False, user=module.client.get('me'))
-
-    module.run(read_user)
+    module.run(lambda: dict(changed=False, user=module.client.get('me', expect=dict)))
 
 
 if __name__ == '__main__':
