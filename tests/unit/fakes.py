@@ -6,6 +6,8 @@
 
 The client's own code (headers, redirects, retries, decoding, errors) runs unchanged; only the
 socket is replaced. ``run_module`` runs a module's real ``main()`` against it and returns its result.
+``FakeClock`` stands for time in retry policies and build polling: sleeps are recorded, never waited.
+The fixtures built on these (``transport``, ``client``, ``run``, ``clock``) are in ``tests/unit/conftest.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 
 import requests
 from requests.adapters import BaseAdapter
@@ -20,12 +23,15 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 
 from ansible.module_utils import basic
 
+from ansible_collections.community.circleci.plugins.module_utils._client import RetryPolicy
+
 API = 'https://circleci.example.com/api/v1.1'
 TOKEN = 'secret-token-0123456789'
+WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
 
 
 def answer(status=200, body=None, headers=None, text=None):
-    """A scripted answer: status, JSON body (or raw text) and headers."""
+    """A scripted answer: status, JSON body (or raw ``text``, str or bytes) and headers."""
     return dict(status=status, body=body, headers=headers or {}, text=text, cut=False)
 
 
@@ -71,22 +77,51 @@ class ScriptedTransport(BaseAdapter):
     """Answers requests from a script and records what was sent.
 
     A script is a list of steps used in order, or a dict of ``(METHOD, path regex)`` to a list of
-    steps used in order for matching requests (the last step repeats). A step is an ``answer()``,
-    a ``cut()``, an exception to raise, or a function of the prepared request returning one of those.
+    steps used in order for matching requests (the last step repeats; the first matching route
+    answers). A step is an ``answer()``, a ``cut()``, an exception to raise, or a function of the
+    prepared request returning one of those. Safe to use from the client's thread pool.
     """
 
     def __init__(self, script=None):
         super().__init__()
-        self.script = script if isinstance(script, dict) else list(script or [])
+        self._lock = threading.Lock()
         self.sent = []
+        self.last_kwargs = None
+        self.load(script)
+
+    # -- scripting ----------------------------------------------------------------------------
+
+    def load(self, script):
+        """Replace the script (a list of steps, or a dict of routes); returns the transport."""
+        self.script = script if isinstance(script, dict) else list(script or [])
+        return self
+
+    def then(self, *steps):
+        """Append steps to a list script, answered in order."""
+        if isinstance(self.script, dict):
+            raise AssertionError('this transport answers by route: use on()')
+        self.script.extend(steps)
+        return self
+
+    def on(self, method, pattern, *steps):
+        """Answer ``method`` requests whose path (with query) matches ``pattern`` with ``steps`` in turn (the last repeats)."""
+        if isinstance(self.script, list):
+            if self.script:
+                raise AssertionError('this transport answers in order: use then()')
+            self.script = {}
+        self.script[(method, pattern)] = list(steps)
+        return self
+
+    # -- the adapter ----------------------------------------------------------------------------
 
     def send(self, request, **kwargs):  # pylint: disable=arguments-differ
-        self.sent.append(request)
-        self.last_kwargs = kwargs
-        step = self._next(request)
+        with self._lock:
+            self.sent.append(request)
+            self.last_kwargs = kwargs
+            step = self._next(request)
         if callable(step):
             step = step(request)
-        if isinstance(step, Exception):
+        if isinstance(step, BaseException):
             raise step
         response = requests.Response()
         response.status_code = step['status']
@@ -98,7 +133,8 @@ class ScriptedTransport(BaseAdapter):
             response.headers.setdefault('Content-Type', 'application/json')
         else:
             content = ''
-        response.raw = CutOffRaw(content.encode('utf-8')) if step['cut'] else io.BytesIO(content.encode('utf-8'))
+        data = content.encode('utf-8') if isinstance(content, str) else content
+        response.raw = CutOffRaw(data) if step['cut'] else io.BytesIO(data)
         response.url = request.url
         response.request = request
         response.reason = 'scripted'
@@ -115,12 +151,25 @@ class ScriptedTransport(BaseAdapter):
                 return steps.pop(0) if len(steps) > 1 else steps[0]
         raise AssertionError('no scripted answer for %s %s' % (request.method, path))
 
+    def close(self):
+        pass
+
+    # -- what was sent --------------------------------------------------------------------------
+
     def requests(self, method=None):
         """``(METHOD, path)`` of what was sent, optionally of one method."""
         return [(sent.method, sent.path_url) for sent in self.sent if method is None or sent.method == method]
 
-    def close(self):
-        pass
+    def writes(self):
+        """``(METHOD, path)`` of the writes sent (POST, PUT, PATCH, DELETE)."""
+        return [(sent.method, sent.path_url) for sent in self.sent if sent.method in WRITE_METHODS]
+
+    def bodies(self, method=None):
+        """The JSON bodies sent (None for a request without one), optionally of one method."""
+        return [json.loads(sent.body) if sent.body else None for sent in self.sent if method is None or sent.method == method]
+
+    def urls(self):
+        return [sent.url for sent in self.sent]
 
 
 def install(monkeypatch, script=None):
@@ -128,6 +177,25 @@ def install(monkeypatch, script=None):
     transport = ScriptedTransport(script)
     monkeypatch.setattr(requests.Session, 'get_adapter', lambda self, url: transport)
     return transport
+
+
+class FakeClock:
+    """Time for retry policies and build polling: it passes only when slept, and sleeps are recorded, never waited."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self):
+        return self.now
+
+    def policy(self, retries=5, deadline=300.0):
+        """A RetryPolicy on this clock; jitter is fixed at one half."""
+        return RetryPolicy(retries=retries, deadline=deadline, sleep=self.sleep, clock=self.clock, rand=lambda: 0.5)
 
 
 class ModuleExit(Exception):

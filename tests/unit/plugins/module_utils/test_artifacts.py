@@ -34,6 +34,8 @@ from ansible_collections.community.circleci.plugins.module_utils._artifacts impo
 )
 from ansible_collections.community.circleci.plugins.module_utils._errors import InvalidResponseError, NotFoundError, ServerError
 from ansible_collections.community.circleci.plugins.module_utils._slug import Project
+from ansible_collections.community.circleci.tests.unit.answers import not_found
+from ansible_collections.community.circleci.tests.unit.fakes import answer
 
 PROJECT = Project('github', 'acme', 'api')
 ART = 'https://300-42-gh.circle-artifacts.com'
@@ -341,83 +343,59 @@ def test_result_entry_keys():
 
 # -- listing -----------------------------------------------------------------------------------------
 
-class FakeClient:
-    """Answers get() from a dict keyed by (template, args); an exception value is raised."""
-
-    def __init__(self, answers):
-        self.answers = answers
-        self.calls = []
-
-    def get(self, template, *args, params=None):
-        self.calls.append((template, args, params))
-        value = self.answers[(template, args)]
-        if isinstance(value, Exception):
-            raise value
-        return value
+BUILDS = '/api/v1.1/project/github/acme/api'
 
 
-def not_found(path, message):
-    return NotFoundError('GET', path, 404, message)
+def test_list_artifacts_of_a_build(client, transport):
+    api = client([answer(body=BUILD_300)])
+    assert list_artifacts(api, PROJECT, 300) == (BUILD_300, True)
+    assert transport.requests() == [('GET', BUILDS + '/300/artifacts')]
 
 
-def test_list_artifacts_of_a_build():
-    client = FakeClient({('project/{}/{}/artifacts', (PROJECT, 300)): BUILD_300})
-    assert list_artifacts(client, PROJECT, 300) == (BUILD_300, True)
-    assert client.calls == [('project/{}/{}/artifacts', (PROJECT, 300), None)]
+def test_a_build_without_artifacts_is_an_empty_list(client):
+    assert list_artifacts(client([answer(body=[])]), PROJECT, 297) == ([], True)
 
 
-def test_a_build_without_artifacts_is_an_empty_list():
-    client = FakeClient({('project/{}/{}/artifacts', (PROJECT, 297)): []})
-    assert list_artifacts(client, PROJECT, 297) == ([], True)
+def test_an_unknown_build_fails(client):
+    with pytest.raises(NotFoundError, match='Build not found'):
+        list_artifacts(client([not_found('Build not found')]), PROJECT, 9999)
 
 
-def test_an_unknown_build_fails():
-    client = FakeClient({('project/{}/{}/artifacts', (PROJECT, 9999)): not_found('/project/github/acme/api/9999/artifacts', 'Build not found')})
-    with pytest.raises(NotFoundError):
-        list_artifacts(client, PROJECT, 9999)
+def test_latest_artifacts_pass_branch_and_filter(client, transport):
+    api = client([answer(body=BUILD_300[:1])])
+    assert list_artifacts(api, PROJECT, None, 'feature/login', 'successful') == (BUILD_300[:1], True)
+    assert transport.requests() == [('GET', BUILDS + '/latest/artifacts?branch=feature%2Flogin&filter=successful')]
 
 
-def test_latest_artifacts_pass_branch_and_filter():
-    client = FakeClient({('project/{}/latest/artifacts', (PROJECT,)): BUILD_300[:1]})
-    assert list_artifacts(client, PROJECT, None, 'feature/login', 'successful') == (BUILD_300[:1], True)
-    assert client.calls == [('project/{}/latest/artifacts', (PROJECT,), {'branch': 'feature/login', 'filter': 'successful'})]
-    client = FakeClient({('project/{}/latest/artifacts', (PROJECT,)): []})
-    list_artifacts(client, PROJECT)
-    assert client.calls == [('project/{}/latest/artifacts', (PROJECT,), None)]
+def test_latest_artifacts_without_branch_or_filter(client, transport):
+    list_artifacts(client([answer(body=[])]), PROJECT)
+    assert transport.requests() == [('GET', BUILDS + '/latest/artifacts')]
 
 
-def test_no_latest_build_in_a_known_project_is_an_empty_list():
-    client = FakeClient({
-        ('project/{}/latest/artifacts', (PROJECT,)): not_found('/project/github/acme/api/latest/artifacts', 'Build not found'),
-        ('project/{}', (PROJECT,)): [{'build_num': 300}],
-    })
-    assert list_artifacts(client, PROJECT, None, 'always-fails', 'successful') == ([], False)
-    assert client.calls[1] == ('project/{}', (PROJECT,), {'limit': 1, 'shallow': 'true'})
+def test_no_latest_build_in_a_known_project_is_an_empty_list(client, transport):
+    api = client([not_found('Build not found'), answer(body=[{'build_num': 300}])])
+    assert list_artifacts(api, PROJECT, None, 'always-fails', 'successful') == ([], False)
+    assert transport.requests()[1] == ('GET', BUILDS + '?limit=1&shallow=true')
 
 
-def test_no_latest_build_in_an_unknown_project_fails():
-    nope = Project('github', 'acme', 'nope')
-    client = FakeClient({
-        ('project/{}/latest/artifacts', (nope,)): not_found('/project/github/acme/nope/latest/artifacts', 'Project not found'),
-        ('project/{}', (nope,)): not_found('/project/github/acme/nope', 'Project not found'),
-    })
+def test_no_latest_build_in_an_unknown_project_fails(client):
+    api = client([not_found('Project not found'), not_found('Project not found')])
     with pytest.raises(NotFoundError) as caught:
-        list_artifacts(client, nope)
+        list_artifacts(api, Project('github', 'acme', 'nope'))
     assert caught.value.path == '/project/github/acme/nope'
 
 
-def test_other_errors_on_latest_are_not_swallowed():
-    client = FakeClient({('project/{}/latest/artifacts', (PROJECT,)): ServerError('GET', '/x', 500)})
+def test_other_errors_on_latest_are_not_swallowed(client, transport):
+    api = client([answer(500, body={'message': 'boom'})], retries=0)
     with pytest.raises(ServerError):
-        list_artifacts(client, PROJECT)
-    assert len(client.calls) == 1
+        list_artifacts(api, PROJECT)
+    assert len(transport.requests()) == 1
 
 
-def test_normalize_artifacts_checks_the_answer():
-    assert normalize_artifacts(None) == []
+def test_normalize_artifacts_checks_each_item():
     assert normalize_artifacts([{'path': 'a', 'url': 'https://h/0/a'}]) == [
         {'path': 'a', 'url': 'https://h/0/a', 'node_index': 0, 'pretty_path': 'a'}]
     assert normalize_artifacts([{'path': 'a', 'url': 'u', 'node_index': '2', 'pretty_path': 'p'}])[0]['node_index'] == 2
-    for bad in ({'path': 'a'}, [{'url': 'u'}], [{'path': 'a', 'url': 'u', 'node_index': 'x'}], ['a']):
+    for bad in ([{'url': 'u'}], [{'path': 'a', 'url': 'u', 'node_index': 'x'}], ['a']):
         with pytest.raises(InvalidResponseError):
             normalize_artifacts(bad, '/project/github/acme/api/1/artifacts')

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+"""Builds: states, outcomes, trigger requests, masks and test summaries (pure); polling and listing on the scripted transport."""
+
 from __future__ import annotations
 
 import threading
@@ -13,23 +15,23 @@ import pytest
 from ansible_collections.community.circleci.plugins.module_utils._builds import (
     DEFAULT_FAIL_ON_OUTCOME,
     MASK,
-    BuildRequestError,
     WaitTimeout,
+    build_brief,
     cancel_plan,
     check_build_created,
     describe_request,
     is_terminal,
     list_builds,
+    mask_build_parameters,
     outcome_failure,
     outcome_of,
     summarize_tests,
     trigger_request,
     wait_for_build,
 )
-from ansible_collections.community.circleci.plugins.module_utils._client import CircleCIClient, RetryPolicy
-from ansible_collections.community.circleci.plugins.module_utils._errors import ServerError
+from ansible_collections.community.circleci.plugins.module_utils._errors import InputError, ServerError
 from ansible_collections.community.circleci.plugins.module_utils._slug import Project
-from ansible_collections.community.circleci.tests.unit.fakes import ScriptedTransport, answer
+from ansible_collections.community.circleci.tests.unit.fakes import answer
 
 API = Project('github', 'acme', 'api')
 
@@ -103,7 +105,7 @@ def test_cancel_plan():
 
 def test_trigger_branch_is_one_encoded_segment():
     template, args, body = trigger_request(API, branch='feature/login', revision='abc123', parallel=2,
-                                           build_parameters={'RUN_EXTRA': True, 'COUNT': 3, 'NAME': 'x'})
+                                           build_parameters={'RUN_EXTRA': 'true', 'COUNT': '3', 'NAME': 'x'})
     assert (template, args) == ('project/{}/tree/{}', (API, 'feature/login'))
     assert body == {'revision': 'abc123', 'parallel': 2, 'build_parameters': {'RUN_EXTRA': 'true', 'COUNT': '3', 'NAME': 'x'}}
     described = describe_request('POST', template, args, body)
@@ -111,6 +113,19 @@ def test_trigger_branch_is_one_encoded_segment():
                          'body': {'revision': 'abc123', 'parallel': 2,
                                   'build_parameters': {'RUN_EXTRA': MASK, 'COUNT': MASK, 'NAME': MASK}}}
     assert body['build_parameters']['NAME'] == 'x'  # describing does not change the real body
+
+
+@pytest.mark.parametrize('value, words', [
+    (True, 'build_parameters.P: the value must be a string, not a boolean: quote it'),
+    (3, 'build_parameters.P: the value must be a string, not a number: quote it'),
+    (1.5, 'build_parameters.P: the value must be a string, not a number: quote it'),
+    ({'a': 'b'}, 'build_parameters.P: the value must be a string, not a dictionary'),
+    (['a'], 'build_parameters.P: the value must be a string, not a list'),
+])
+def test_trigger_refuses_build_parameters_that_are_not_strings(value, words):
+    with pytest.raises(InputError) as caught:
+        trigger_request(API, branch='main', build_parameters={'P': value})
+    assert words in str(caught.value)
 
 
 def test_trigger_tag_or_revision_posts_to_the_project():
@@ -130,115 +145,108 @@ def test_trigger_pipeline_uses_the_build_processing_endpoint():
     (dict(tag='v1', branch='main'), 'tag and branch'),
     (dict(branch='main', parallel=0), 'parallel must be at least 1'),
     (dict(branch='main', build_parameters=['A']), 'build_parameters must be a dictionary'),
+    (dict(branch='main', build_parameters={'A': 1}), 'quote it'),
     (dict(branch='main', pipeline=True, build_parameters={'A': 'b'}), 'neither build_parameters nor parallel'),
     (dict(branch='main', pipeline=True, parallel=2), 'neither build_parameters nor parallel'),
 ])
 def test_trigger_rejects_what_circleci_rejects(kwargs, words):
-    with pytest.raises(BuildRequestError, match=words):
+    with pytest.raises(InputError, match=words):
         trigger_request(API, **kwargs)
 
 
 def test_check_build_created():
-    assert check_build_created({'status': 200, 'body': 'Build created'}) == 'Build created'
-    assert check_build_created({'status': '200', 'body': 'Build created'}) == 'Build created'
-    with pytest.raises(BuildRequestError, match='status 400 \\(Branch not found\\)'):
-        check_build_created({'status': 400, 'body': 'Branch not found'})
-    with pytest.raises(BuildRequestError, match='no status'):
-        check_build_created({'message': 'ok'})
-    with pytest.raises(BuildRequestError, match='no status'):
-        check_build_created(None)
+    assert check_build_created({'status': 200, 'body': 'Build created'}) == (True, 'Build created')
+    assert check_build_created({'status': '200', 'body': 'Build created'}) == (True, 'Build created')
+    created, message = check_build_created({'status': 400, 'body': 'Branch not found'})
+    assert created is False and 'carries status 400 (Branch not found)' in message
+    for answer_ in ({'message': 'ok'}, None, ['Build created']):
+        created, message = check_build_created(answer_)
+        assert created is False and 'no status' in message
+
+
+# -- masks -------------------------------------------------------------------------------------------
+
+def test_mask_build_parameters_hides_values_only():
+    summary = build(5)
+    summary['build_parameters'] = {'TOKEN': 'secret', 'MODE': 'fast'}
+    assert mask_build_parameters(summary)['build_parameters'] == {'TOKEN': MASK, 'MODE': MASK}
+    assert summary['build_parameters']['TOKEN'] == 'secret'  # the build read stays as it was
+    for empty in (None, {}):
+        assert mask_build_parameters(dict(summary, build_parameters=empty))['build_parameters'] == empty
+    assert mask_build_parameters(None) is None
+
+
+def test_build_brief_has_the_identifying_fields_only():
+    assert build_brief(build(7, status='failed', outcome='failed')) == {
+        'build_num': 7, 'build_url': 'https://circleci.com/gh/acme/api/7', 'branch': None, 'vcs_revision': None,
+        'vcs_tag': None, 'lifecycle': 'finished', 'status': 'failed', 'outcome': 'failed'}
+    assert build_brief(None) == {}
 
 
 # -- waiting -------------------------------------------------------------------------------------
 
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+BUILD_5 = '/api/v1.1/project/github/acme/api/5'
 
 
-class PollingClient:
-    """Answers GET project/:p/:n with the given states in turn (the last one repeats)."""
-
-    def __init__(self, states):
-        self.states = list(states)
-        self.calls = []
-
-    def get(self, template, *args, params=None):
-        self.calls.append((template, args))
-        return self.states.pop(0) if len(self.states) > 1 else self.states[0]
-
-
-def test_wait_polls_until_the_build_is_over():
-    clock = FakeClock()
-    client = PollingClient([build(5, 'running', 'running', None), build(5, 'running', 'running', None),
-                            build(5, 'finished', 'failed', 'failed')])
-    final = wait_for_build(client, API, 5, timeout=60, interval=2, build=build(5, 'queued', 'queued', None),
+def test_wait_polls_until_the_build_is_over(client, transport, clock):
+    api = client([answer(body=build(5, 'running', 'running', None)), answer(body=build(5, 'running', 'running', None)),
+                  answer(body=build(5, 'finished', 'failed', 'failed'))])
+    final = wait_for_build(api, API, 5, timeout=60, interval=2, build=build(5, 'queued', 'queued', None),
                            clock=clock.clock, sleep=clock.sleep)
     assert final['outcome'] == 'failed'
-    assert client.calls == [('project/{}/{}', (API, 5))] * 3
+    assert transport.requests() == [('GET', BUILD_5)] * 3
     assert clock.sleeps == [2, 2, 2]
 
 
-def test_wait_without_a_known_state_reads_first():
-    clock = FakeClock()
-    client = PollingClient([build(5)])
-    assert wait_for_build(client, API, 5, timeout=60, interval=2, clock=clock.clock, sleep=clock.sleep)['outcome'] == 'success'
-    assert len(client.calls) == 1
+def test_wait_without_a_known_state_reads_first(client, transport, clock):
+    api = client([answer(body=build(5))])
+    assert wait_for_build(api, API, 5, timeout=60, interval=2, clock=clock.clock, sleep=clock.sleep)['outcome'] == 'success'
+    assert len(transport.requests()) == 1
     assert clock.sleeps == []
 
 
-def test_wait_on_a_finished_build_makes_no_request():
-    client = PollingClient([build(5, 'running', 'running', None)])
-    assert wait_for_build(client, API, 5, timeout=60, interval=2, build=build(5))['build_num'] == 5
-    assert client.calls == []
+def test_wait_on_a_finished_build_makes_no_request(client, transport):
+    api = client([])
+    assert wait_for_build(api, API, 5, timeout=60, interval=2, build=build(5))['build_num'] == 5
+    assert transport.requests() == []
 
 
-def test_wait_times_out_with_the_build_url():
-    clock = FakeClock()
-    client = PollingClient([build(9, 'running', 'running', None)])
+def test_wait_times_out_with_the_build_url(client, transport, clock):
+    api = client([answer(body=build(9, 'running', 'running', None))] * 3)
     with pytest.raises(WaitTimeout) as caught:
-        wait_for_build(client, API, 9, timeout=5, interval=2, build=build(9, 'queued', 'queued', None),
+        wait_for_build(api, API, 9, timeout=5, interval=2, build=build(9, 'queued', 'queued', None),
                        clock=clock.clock, sleep=clock.sleep)
     assert clock.sleeps == [2, 2, 1]  # the last sleep stops at the deadline
-    assert len(client.calls) == 3
+    assert len(transport.requests()) == 3
     assert caught.value.build['status'] == 'running'
     assert str(caught.value) == ('Build 9 of acme/api did not finish within 5 s (last status running): '
                                  'https://circleci.com/gh/acme/api/9')
 
 
+def test_wait_reads_again_after_an_answer_that_is_not_a_build(client, transport, clock):
+    api = client([answer(body=['not', 'a', 'build']), answer(body=build(5))])
+    final = wait_for_build(api, API, 5, timeout=60, interval=2, build=build(5, 'running', 'running', None),
+                           clock=clock.clock, sleep=clock.sleep)
+    assert final['outcome'] == 'success' and len(transport.requests()) == 2
+
+
 # -- listing and pagination ----------------------------------------------------------------------
 
-class RecordingClient:
-    def __init__(self):
-        self.calls = []
-
-    def paginate(self, template, *args, params=None, limit=None, offset=0):
-        self.calls.append((template, args, params, limit, offset))
-        return ['built']
-
-
-@pytest.mark.parametrize('kwargs, expected', [
-    (dict(), ('recent-builds', (), {}, 30, 0)),
-    (dict(project=API, limit=250, offset=5), ('project/{}', (API,), {}, 250, 5)),
+@pytest.mark.parametrize('kwargs, path, query', [
+    (dict(), '/api/v1.1/recent-builds', {'limit': '30', 'offset': '0'}),
+    (dict(project=API, limit=25, offset=5), '/api/v1.1/project/github/acme/api', {'limit': '25', 'offset': '5'}),
     (dict(project=API, branch='feature/login', build_filter='failed', shallow=True),
-     ('project/{}/tree/{}', (API, 'feature/login'), {'filter': 'failed', 'shallow': 'true'}, 30, 0)),
+     '/api/v1.1/project/github/acme/api/tree/feature%2Flogin', {'filter': 'failed', 'shallow': 'true', 'limit': '30', 'offset': '0'}),
 ])
-def test_list_builds_picks_the_endpoint(kwargs, expected):
-    client = RecordingClient()
-    assert list_builds(client, **kwargs) == ['built']
-    assert client.calls == [expected]
+def test_list_builds_picks_the_endpoint(client, transport, kwargs, path, query):
+    api = client([answer(body=[build(1)])])
+    assert list_builds(api, **kwargs) == [build(1)]
+    sent = urlsplit(transport.sent[0].url)
+    assert (sent.path, dict(parse_qsl(sent.query))) == (path, query)
 
 
 def serve_builds(total, failures=None):
-    """A transport serving ``total`` builds newest first, honouring limit and offset; request N may fail with a status."""
+    """A step serving ``total`` builds newest first, honouring limit and offset; request N may fail with a status."""
     failures = dict(failures or {})
     lock = threading.Lock()
     served = []
@@ -253,49 +261,41 @@ def serve_builds(total, failures=None):
         limit, offset = int(query['limit']), int(query['offset'])
         return answer(body=[{'build_num': num} for num in list(range(total, 0, -1))[offset:offset + limit]])
 
-    transport = ScriptedTransport([step] * 50)
-    transport.served = served
-    return transport
+    step.served = served
+    return step
 
 
-def make_client(transport):
-    policy = RetryPolicy(retries=2, sleep=lambda seconds: None, rand=lambda: 0.0)
-    client = CircleCIClient('https://circleci.example/api/v1.1', 'token', policy=policy)
-    client.session.mount('https://', transport)
-    return client
-
-
-def test_paginate_250_builds_in_three_requests_in_order():
-    transport = serve_builds(total=300)
-    client = make_client(transport)
-    builds = list_builds(client, project=API, limit=250, build_filter='completed')
+def test_paginate_250_builds_in_three_requests_in_order(client):
+    step = serve_builds(total=300)
+    api = client([step] * 50, max_workers=4, retries=2)
+    builds = list_builds(api, project=API, limit=250, build_filter='completed')
     assert [item['build_num'] for item in builds] == list(range(300, 50, -1))
-    assert client.request_count == 3
-    pages = sorted((int(query['offset']), int(query['limit']), query['filter']) for dummy, query in transport.served)
+    assert api.request_count == 3
+    pages = sorted((int(query['offset']), int(query['limit']), query['filter']) for dummy, query in step.served)
     assert pages == [(0, 100, 'completed'), (100, 100, 'completed'), (200, 50, 'completed')]
-    assert {path for path, dummy in transport.served} == {'/api/v1.1/project/github/acme/api'}
+    assert {path for path, dummy in step.served} == {'/api/v1.1/project/github/acme/api'}
 
 
-def test_paginate_with_offset_and_short_last_page():
-    transport = serve_builds(total=120)
-    client = make_client(transport)
-    builds = list_builds(client, project=API, branch='feature/login', limit=250, offset=10)
+def test_paginate_with_offset_and_short_last_page(client):
+    step = serve_builds(total=120)
+    api = client([step] * 50, max_workers=4, retries=2)
+    builds = list_builds(api, project=API, branch='feature/login', limit=250, offset=10)
     assert [item['build_num'] for item in builds] == list(range(110, 0, -1))
-    assert {path for path, dummy in transport.served} == {'/api/v1.1/project/github/acme/api/tree/feature%2Flogin'}
+    assert {path for path, dummy in step.served} == {'/api/v1.1/project/github/acme/api/tree/feature%2Flogin'}
 
 
-def test_paginate_retries_a_failed_page_and_keeps_order():
-    client = make_client(serve_builds(total=300, failures={2: 503}))
-    builds = list_builds(client, limit=300)
+def test_paginate_retries_a_failed_page_and_keeps_order(client):
+    api = client([serve_builds(total=300, failures={2: 503})] * 50, max_workers=4, retries=2)
+    builds = list_builds(api, limit=300)
     assert [item['build_num'] for item in builds] == list(range(300, 0, -1))
-    assert client.retry_count == 1
-    assert client.request_count == 4
+    assert api.retry_count == 1
+    assert api.request_count == 4
 
 
-def test_paginate_fails_when_a_page_keeps_failing():
-    client = make_client(serve_builds(total=300, failures={number: 503 for number in range(1, 20)}))
+def test_paginate_fails_when_a_page_keeps_failing(client):
+    api = client([serve_builds(total=300, failures={number: 503 for number in range(1, 20)})] * 50, max_workers=4, retries=2)
     with pytest.raises(ServerError, match='HTTP 503'):
-        list_builds(client, limit=300)
+        list_builds(api, limit=300)
 
 
 # -- test metadata summary -----------------------------------------------------------------------

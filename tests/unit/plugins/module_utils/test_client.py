@@ -18,8 +18,6 @@ import requests
 
 from ansible_collections.community.circleci.plugins.module_utils._client import (
     USER_AGENT,
-    CircleCIClient,
-    RetryPolicy,
     check_connection,
     encode_path,
     parse_retry_after,
@@ -45,7 +43,6 @@ from ansible_collections.community.circleci.plugins.module_utils._slug import Pr
 from ansible_collections.community.circleci.tests.unit.fakes import (
     API,
     TOKEN,
-    ScriptedTransport,
     answer,
     connect_timeout,
     cut,
@@ -55,35 +52,12 @@ from ansible_collections.community.circleci.tests.unit.fakes import (
 )
 
 
-class Recorder:
-    def __init__(self):
-        self.sleeps = []
-        self.now = 0.0
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self):
-        return self.now
-
-
-def make_client(script, retries=5, read_only=False, deadline=300.0, **options):
-    recorder = Recorder()
-    policy = RetryPolicy(retries=retries, deadline=deadline, sleep=recorder.sleep, clock=recorder.clock, rand=lambda: 0.5)
-    client = CircleCIClient(API, TOKEN, retries=retries, read_only=read_only, policy=policy, max_workers=1, **options)
-    adapter = ScriptedTransport(script)
-    client.session.mount('https://', adapter)
-    client.session.mount('http://', adapter)
-    return client, adapter, recorder
-
-
 # -- requests as sent ---------------------------------------------------------------------------
 
-def test_token_only_in_header_with_json_accept_and_user_agent():
-    client, adapter, dummy = make_client([answer(body={'login': 'acme-bot'})])
-    assert client.get('me') == {'login': 'acme-bot'}
-    sent = adapter.sent[0]
+def test_token_only_in_header_with_json_accept_and_user_agent(client, transport):
+    api = client([answer(body={'login': 'acme-bot'})])
+    assert api.get('me') == {'login': 'acme-bot'}
+    sent = transport.sent[0]
     assert sent.url == API + '/me'
     assert sent.headers['Circle-Token'] == TOKEN
     assert TOKEN not in sent.url
@@ -92,10 +66,10 @@ def test_token_only_in_header_with_json_accept_and_user_agent():
     assert 'Authorization' not in sent.headers
 
 
-def test_json_body_is_sent_as_json():
-    client, adapter, dummy = make_client([answer(201, body={'name': 'A', 'value': 'xxxx1234'})])
-    client.post('project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'v1234'}, repeatable=True)
-    sent = adapter.sent[0]
+def test_json_body_is_sent_as_json(client, transport):
+    api = client([answer(201, body={'name': 'A', 'value': 'xxxx1234'})])
+    api.post('project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'v1234'}, repeatable=True)
+    sent = transport.sent[0]
     assert sent.headers['Content-Type'] == 'application/json'
     assert json.loads(sent.body) == {'name': 'A', 'value': 'v1234'}
 
@@ -110,172 +84,179 @@ def test_every_path_segment_is_encoded(template, args, expected):
     assert encode_path(template, *args) == expected
 
 
-def test_check_mode_client_refuses_writes_without_sending():
-    client, adapter, dummy = make_client([], read_only=True)
+def test_check_mode_client_refuses_writes_without_sending(client, transport):
+    api = client([], read_only=True)
     for method in ('post', 'delete'):
         with pytest.raises(CheckModeWriteError):
-            getattr(client, method)('project/{}/envvar', Project('github', 'acme', 'api'))
-    assert not adapter.sent
+            getattr(api, method)('project/{}/envvar', Project('github', 'acme', 'api'))
+    assert not transport.sent
 
 
 # -- retries --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('method', ['GET', 'POST', 'DELETE'])
-def test_429_is_retried_on_any_method_honouring_retry_after_seconds(method):
-    client, adapter, recorder = make_client([answer(429, text='Rate limited.', headers={'Retry-After': '7'}), answer(body={'ok': True})])
-    assert client.request(method, 'me') == {'ok': True}
-    assert len(adapter.sent) == 2
-    assert recorder.sleeps == [7.0]
-    assert client.retry_count == 1
+def test_429_is_retried_on_any_method_honouring_retry_after_seconds(client, transport, clock, method):
+    api = client([answer(429, text='Rate limited.', headers={'Retry-After': '7'}), answer(body={'ok': True})])
+    assert api.request(method, 'me') == {'ok': True}
+    assert len(transport.sent) == 2
+    assert clock.sleeps == [7.0]
+    assert api.retry_count == 1
 
 
-def test_429_retry_after_as_http_date():
+def test_429_retry_after_as_http_date(client, clock):
     moment = email.utils.formatdate(time.time() + 30, usegmt=True)
-    client, dummy, recorder = make_client([answer(429, text='Rate limited.', headers={'Retry-After': moment}), answer(body={})])
-    client.get('me')
-    assert 25 <= recorder.sleeps[0] <= 31
+    api = client([answer(429, text='Rate limited.', headers={'Retry-After': moment}), answer(body={})])
+    api.get('me')
+    assert 25 <= clock.sleeps[0] <= 31
 
 
-def test_429_without_retry_after_backs_off_exponentially_with_jitter():
-    client, dummy, recorder = make_client([answer(429, text='Rate limited.')] * 3 + [answer(body={})])
-    client.get('me')
+def test_429_without_retry_after_backs_off_exponentially_with_jitter(client, clock):
+    api = client([answer(429, text='Rate limited.')] * 3 + [answer(body={})])
+    api.get('me')
     # rand() is 0.5: half of 0.5 * 2**n for n = 1, 2, 3
-    assert recorder.sleeps == [0.5, 1.0, 2.0]
+    assert clock.sleeps == [0.5, 1.0, 2.0]
 
 
-def test_retry_after_is_clamped():
-    client, dummy, recorder = make_client([answer(429, headers={'Retry-After': '100000'}), answer(body={})], deadline=10000)
-    client.get('me')
-    assert recorder.sleeps == [120.0]
+def test_retry_after_is_clamped(client, clock):
+    api = client([answer(429, headers={'Retry-After': '100000'}), answer(body={})], deadline=10000)
+    api.get('me')
+    assert clock.sleeps == [120.0]
 
 
-def test_retries_give_up_after_the_limit_with_the_count_in_the_message():
-    client, adapter, dummy = make_client([answer(429, text='Rate limited.')] * 3, retries=2)
+def test_retries_give_up_after_the_limit_with_the_count_in_the_message(client, transport):
+    api = client([answer(429, text='Rate limited.')] * 3, retries=2)
     with pytest.raises(RateLimitedError) as caught:
-        client.get('me')
-    assert len(adapter.sent) == 3
+        api.get('me')
+    assert len(transport.sent) == 3
     assert caught.value.retries == 2
     assert 'after 2 retries' in str(caught.value)
     assert 'CircleCI says: Rate limited.' in str(caught.value)
 
 
-def test_deadline_stops_retries_before_a_long_wait():
-    client, adapter, recorder = make_client([answer(429, headers={'Retry-After': '60'})], deadline=30)
+def test_deadline_stops_retries_before_a_long_wait(client, transport, clock):
+    api = client([answer(429, headers={'Retry-After': '60'})], deadline=30)
     with pytest.raises(RateLimitedError) as caught:
-        client.get('me')
-    assert len(adapter.sent) == 1
-    assert not recorder.sleeps
+        api.get('me')
+    assert len(transport.sent) == 1
+    assert not clock.sleeps
     assert 'deadline' in str(caught.value)
 
 
 @pytest.mark.parametrize('status', [502, 503, 504])
-def test_gateway_errors_are_retried_for_get_and_delete(status):
-    for method in ('GET', 'DELETE'):
-        client, adapter, dummy = make_client([answer(status, body={'message': 'busy'}), answer(body={'message': 'ok'})])
-        assert client.request(method, 'me') == {'message': 'ok'}
-        assert len(adapter.sent) == 2
+@pytest.mark.parametrize('method', ['GET', 'DELETE'])
+def test_gateway_errors_are_retried_for_get_and_delete(client, transport, method, status):
+    api = client([answer(status, body={'message': 'busy'}), answer(body={'message': 'ok'})])
+    assert api.request(method, 'me') == {'message': 'ok'}
+    assert len(transport.sent) == 2
 
 
 @pytest.mark.parametrize('failure', [answer(503, text='<html>nginx</html>'), reset(), requests.exceptions.ReadTimeout('read timed out')],
                          ids=['503', 'reset', 'read-timeout'])
-def test_a_creating_post_that_may_have_arrived_is_never_replayed(failure):
-    client, adapter, dummy = make_client([failure, answer(201, body={'build_num': 2})])
+def test_a_creating_post_that_may_have_arrived_is_never_replayed(client, transport, failure):
+    api = client([failure, answer(201, body={'build_num': 2})])
     with pytest.raises((ServerError, TransportError)) as caught:
-        client.post('project/{}/tree/{}', Project('github', 'acme', 'api'), 'main')
-    assert len(adapter.sent) == 1
-    assert client.retry_count == 0
+        api.post('project/{}/tree/{}', Project('github', 'acme', 'api'), 'main')
+    assert len(transport.sent) == 1
+    assert api.retry_count == 0
     if isinstance(caught.value, TransportError):
         assert 'not repeated' in str(caught.value)
 
 
 @pytest.mark.parametrize('failure', [answer(503, text='busy'), reset(), requests.exceptions.ReadTimeout('read timed out')],
                          ids=['503', 'reset', 'read-timeout'])
-def test_an_overwriting_post_marked_repeatable_is_retried(failure):
-    client, adapter, dummy = make_client([failure, answer(201, body={'name': 'A', 'value': 'xxxx1234'})])
-    client.post('project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'v1234'}, repeatable=True)
-    assert len(adapter.sent) == 2
+def test_an_overwriting_post_marked_repeatable_is_retried(client, transport, failure):
+    api = client([failure, answer(201, body={'name': 'A', 'value': 'xxxx1234'})])
+    api.post('project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'v1234'}, repeatable=True)
+    assert len(transport.sent) == 2
 
 
-def test_connect_timeouts_are_retried_on_any_method():
-    client, adapter, dummy = make_client([connect_timeout(), connect_timeout(), answer(201, body={'build_num': 3})])
-    assert client.post('project/{}/tree/{}', Project('github', 'acme', 'api'), 'main') == {'build_num': 3}
-    assert len(adapter.sent) == 3
-    assert client.retry_count == 2
+def test_connect_timeouts_are_retried_on_any_method(client, transport):
+    api = client([connect_timeout(), connect_timeout(), answer(201, body={'build_num': 3})])
+    assert api.post('project/{}/tree/{}', Project('github', 'acme', 'api'), 'main') == {'build_num': 3}
+    assert len(transport.sent) == 3
+    assert api.retry_count == 2
 
 
-def test_a_refused_connection_fails_at_once_naming_the_origin():
-    client, adapter, recorder = make_client([refused()])
+def test_a_refused_connection_fails_at_once_naming_the_origin(client, transport, clock):
+    api = client([refused()])
     with pytest.raises(TransportError) as caught:
-        client.get('me')
-    assert len(adapter.sent) == 1 and not recorder.sleeps
+        api.get('me')
+    assert len(transport.sent) == 1 and not clock.sleeps
     assert 'Could not connect to https://circleci.example.com:443 (connection refused)' in str(caught.value)
     assert caught.value.outcome == NOT_APPLIED
     assert TOKEN not in str(caught.value)
 
 
 @pytest.mark.parametrize('method', ['GET', 'DELETE'])
-def test_500_is_retried_where_repeating_is_harmless(method):
-    client, adapter, dummy = make_client([answer(500, body={'message': 'boom'}), answer(body={'ok': True})])
-    assert client.request(method, 'me') == {'ok': True}
-    assert len(adapter.sent) == 2
+def test_500_is_retried_where_repeating_is_harmless(client, transport, method):
+    api = client([answer(500, body={'message': 'boom'}), answer(body={'ok': True})])
+    assert api.request(method, 'me') == {'ok': True}
+    assert len(transport.sent) == 2
 
 
-def test_500_on_a_creating_post_is_not_retried_and_may_have_applied():
-    client, adapter, dummy = make_client([answer(500, body={'message': 'boom'})])
+def test_500_on_a_creating_post_is_not_retried_and_may_have_applied(client, transport):
+    api = client([answer(500, body={'message': 'boom'})])
     with pytest.raises(ServerError) as caught:
-        client.post('project/{}/checkout-key', Project('github', 'acme', 'api'), body={'type': 'deploy-key'})
-    assert len(adapter.sent) == 1
+        api.post('project/{}/checkout-key', Project('github', 'acme', 'api'), body={'type': 'deploy-key'})
+    assert len(transport.sent) == 1
     assert caught.value.may_have_applied
     assert 'may have been made' in str(caught.value)
 
 
-def test_retries_of_a_get_that_run_out_do_not_claim_it_was_not_repeated():
-    client, adapter, dummy = make_client([reset()] * 3, retries=2)
+def test_retries_of_a_get_that_run_out_do_not_claim_it_was_not_repeated(client, transport):
+    api = client([reset()] * 3, retries=2)
     with pytest.raises(TransportError) as caught:
-        client.get('me')
-    assert len(adapter.sent) == 3
+        api.get('me')
+    assert len(transport.sent) == 3
     assert 'not repeated' not in str(caught.value)
     assert 'after 2 retries' in str(caught.value)
     assert not caught.value.may_have_applied  # a read changes nothing
 
 
-def test_a_cut_off_answer_to_a_get_is_read_again():
-    client, adapter, dummy = make_client([cut(200), answer(body={'login': 'x'})])
-    assert client.get('me') == {'login': 'x'}
-    assert len(adapter.sent) == 2
+def test_a_cut_off_answer_to_a_get_is_read_again(client, transport):
+    api = client([cut(200), answer(body={'login': 'x'})])
+    assert api.get('me') == {'login': 'x'}
+    assert len(transport.sent) == 2
 
 
-def test_a_cut_off_answer_to_a_creating_post_says_the_write_was_made():
-    client, adapter, dummy = make_client([cut(201)])
+def test_a_cut_off_answer_to_a_creating_post_says_the_write_was_made(client, transport):
+    api = client([cut(201)])
     with pytest.raises(TransportError) as caught:
-        client.post('project/{}/checkout-key', Project('github', 'acme', 'api'), body={'type': 'deploy-key'})
-    assert len(adapter.sent) == 1
+        api.post('project/{}/checkout-key', Project('github', 'acme', 'api'), body={'type': 'deploy-key'})
+    assert len(transport.sent) == 1
     assert caught.value.outcome == APPLIED
     message = str(caught.value)
     assert 'CircleCI answered HTTP 201, but the answer was cut off' in message
     assert 'the change was made' in message
-    assert 'api_url' not in message.split('.')[0]
+    assert 'api_url' not in message.split('.', maxsplit=1)[0]
 
 
-def test_a_write_whose_body_is_not_needed_succeeds_when_its_answer_is_garbled():
-    client, adapter, dummy = make_client([answer(201, text='{"name": "A", "val')])
-    assert client.post('project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'v'},
-                       repeatable=True, expect=None) is None
+def test_a_write_whose_body_is_not_needed_succeeds_when_its_answer_is_garbled(client):
+    api = client([answer(201, text='{"name": "A", "val')])
+    assert api.post('project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'v'},
+                    repeatable=True, expect=None) is None
 
 
-def test_a_read_timeout_on_a_creating_post_is_not_replayed_and_says_so():
-    client, adapter, dummy = make_client([read_timeout()])
+def test_a_read_timeout_on_a_creating_post_is_not_replayed_and_says_so(client):
+    api = client([read_timeout()])
     with pytest.raises(TransportError) as caught:
-        client.post('project/{}/tree/{}', Project('github', 'acme', 'api'), 'main')
+        api.post('project/{}/tree/{}', Project('github', 'acme', 'api'), 'main')
     assert caught.value.outcome == UNKNOWN and caught.value.may_have_applied
     assert 'not repeated' in str(caught.value)
 
 
-def test_retry_warnings_name_method_path_and_wait_but_not_the_token():
+def test_a_lost_answer_names_the_origin_as_written(client):
+    api = client([reset()])
+    with pytest.raises(TransportError) as caught:
+        api.post('project/{}/tree/{}', Project('github', 'acme', 'api'), 'main')
+    assert 'No usable answer from https://circleci.example.com:443 (connection reset' in str(caught.value)
+
+
+def test_retry_warnings_name_method_path_and_wait_but_not_the_token(client):
     warnings = []
-    client, dummy, dummy2 = make_client([answer(429, headers={'Retry-After': '1'}), answer(body={})])
-    client._warn = warnings.append  # pylint: disable=protected-access
-    client.get('me')
+    api = client([answer(429, headers={'Retry-After': '1'}), answer(body={})])
+    api._warn = warnings.append  # pylint: disable=protected-access
+    api.get('me')
     assert warnings == ['GET /me: HTTP 429; retry 1 of 5 in 1.0 s']
 
 
@@ -299,10 +280,10 @@ def test_parse_retry_after_date_in_the_past_is_zero():
     (404, {'message': '{"message":"Not Found","documentation_url":"https://developer.github.com/v3"}'}, NotFoundError, 'GitHub: Not Found'),
     (500, {'message': 'Internal error'}, ServerError, 'Internal error'),
 ])
-def test_errors_carry_method_path_status_message_and_a_hint(status, body, error_class, says):
-    client, dummy, dummy2 = make_client([answer(status, body=body)], retries=0)
+def test_errors_carry_method_path_status_message_and_a_hint(client, status, body, error_class, says):
+    api = client([answer(status, body=body)], retries=0)
     with pytest.raises(error_class) as caught:
-        client.get('project/{}/envvar', Project('github', 'acme', 'api'))
+        api.get('project/{}/envvar', Project('github', 'acme', 'api'))
     message = str(caught.value)
     assert message.startswith('GET /project/github/acme/api/envvar failed with HTTP %d' % status)
     assert 'CircleCI says: %s' % says in message
@@ -313,34 +294,34 @@ def test_errors_carry_method_path_status_message_and_a_hint(status, body, error_
 
 
 @pytest.mark.parametrize('text', ['<!DOCTYPE html><html>...</html>', '', '404 page not found'])
-def test_a_404_without_circleci_message_blames_api_url_not_the_project(text):
-    client, dummy, dummy2 = make_client([answer(404, text=text, headers={'Content-Type': 'text/html'})])
+def test_a_404_without_circleci_message_blames_api_url_not_the_project(client, text):
+    api = client([answer(404, text=text, headers={'Content-Type': 'text/html'})])
     with pytest.raises(NotCircleCIError) as caught:
-        client.get('project/{}/envvar', Project('github', 'acme', 'nope'))
+        api.get('project/{}/envvar', Project('github', 'acme', 'nope'))
     message = str(caught.value)
     assert '<html' not in message
     assert 'check api_url' in message
     assert 'check the project' not in message
 
 
-def test_a_wrongly_shaped_answer_names_the_request():
-    client, dummy, dummy2 = make_client([answer(body={'not': 'a list'})])
+def test_a_wrongly_shaped_answer_names_the_request(client):
+    api = client([answer(body={'not': 'a list'})])
     with pytest.raises(InvalidResponseError) as caught:
-        client.get('project/{}/envvar', Project('github', 'acme', 'api'), expect=list)
+        api.get('project/{}/envvar', Project('github', 'acme', 'api'), expect=list)
     assert str(caught.value).startswith('GET /project/github/acme/api/envvar failed with HTTP 200. The answer should be a JSON list, not object.')
 
 
-def test_a_non_json_success_is_an_invalid_response():
-    client, dummy, dummy2 = make_client([answer(200, text='{:login "acme-bot"}', headers={'Content-Type': 'application/edn'})])
+def test_a_non_json_success_is_an_invalid_response(client):
+    api = client([answer(200, text='{:login "acme-bot"}', headers={'Content-Type': 'application/edn'})])
     with pytest.raises(InvalidResponseError) as caught:
-        client.get('me')
+        api.get('me')
     assert 'application/edn' in str(caught.value)
     assert 'api_url' in str(caught.value)
 
 
-def test_empty_success_body_is_none():
-    client, dummy, dummy2 = make_client([answer(200, text='')])
-    assert client.post('user/heroku-key', body={'apikey': 'k'}) is None
+def test_empty_success_body_is_none(client):
+    api = client([answer(200, text='')])
+    assert api.post('user/heroku-key', body={'apikey': 'k'}) is None
 
 
 @pytest.mark.parametrize('api_url, token, words', [
@@ -381,13 +362,13 @@ def test_api_message_from_body(body, expected):
 
 # -- redirects ------------------------------------------------------------------------------------
 
-def test_redirect_to_another_host_does_not_carry_the_token():
+def test_redirect_to_another_host_does_not_carry_the_token(client, transport):
     storage = 'https://storage.example.net/bucket/report.html?sig=abc'
-    client, adapter, dummy = make_client([answer(302, headers={'Location': storage}), answer(200, text='<html>report</html>')])
+    api = client([answer(302, headers={'Location': storage}), answer(200, text='<html>report</html>')])
     artifact = 'https://output.circle-artifacts.com/output/job/1/artifacts/0/report.html'
     with tempfile.TemporaryDirectory() as directory:
-        size, digest = client.download(artifact, os.path.join(directory, 'report.html'))
-    first, second = adapter.sent
+        size, digest = api.download(artifact, os.path.join(directory, 'report.html'))
+    first, second = transport.sent
     assert first.url == artifact and first.headers['Circle-Token'] == TOKEN
     assert second.url == storage
     assert 'Circle-Token' not in second.headers
@@ -396,76 +377,76 @@ def test_redirect_to_another_host_does_not_carry_the_token():
     assert len(digest) == 64
 
 
-def test_same_host_redirect_keeps_the_token_and_api_redirect_elsewhere_drops_it():
-    client, adapter, dummy = make_client([
+def test_same_host_redirect_keeps_the_token_and_api_redirect_elsewhere_drops_it(client, transport):
+    api = client([
         answer(301, headers={'Location': API + '/me/'}),
         answer(302, headers={'Location': 'https://elsewhere.example.org/me'}),
         answer(200, body={'login': 'x'}),
     ])
-    client.get('me')
-    assert adapter.sent[1].headers['Circle-Token'] == TOKEN
-    assert 'Circle-Token' not in adapter.sent[2].headers
+    api.get('me')
+    assert transport.sent[1].headers['Circle-Token'] == TOKEN
+    assert 'Circle-Token' not in transport.sent[2].headers
 
 
 @pytest.mark.parametrize('status', [301, 302, 303, 307, 308])
 @pytest.mark.parametrize('method', ['POST', 'DELETE'])
-def test_a_write_is_never_redirected_to_another_origin(status, method):
-    client, adapter, dummy = make_client([answer(status, headers={'Location': 'https://evil.example.net/collect'})])
+def test_a_write_is_never_redirected_to_another_origin(client, transport, status, method):
+    api = client([answer(status, headers={'Location': 'https://evil.example.net/collect'})])
     with pytest.raises(RedirectRefusedError) as caught:
-        client.request(method, 'project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'secret-value'})
-    assert len(adapter.sent) == 1  # nothing went to the other origin
+        api.request(method, 'project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'secret-value'})
+    assert len(transport.sent) == 1  # nothing went to the other origin
     message = str(caught.value)
     assert 'https://circleci.example.com:443' in message and 'https://evil.example.net:443' in message
     assert 'secret-value' not in message
     assert not caught.value.may_have_applied
 
 
-def test_a_write_may_follow_a_redirect_within_the_api_origin():
-    client, adapter, dummy = make_client([answer(307, headers={'Location': API + '/project/github/acme/api/envvar?x=1'}),
-                                          answer(201, body={'name': 'A', 'value': 'xxxx1234'})])
-    client.post('project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'v1234'}, repeatable=True)
-    assert [request.method for request in adapter.sent] == ['POST', 'POST']
-    assert json.loads(adapter.sent[1].body) == {'name': 'A', 'value': 'v1234'}
-    assert adapter.sent[1].headers['Circle-Token'] == TOKEN
+def test_a_write_may_follow_a_redirect_within_the_api_origin(client, transport):
+    api = client([answer(307, headers={'Location': API + '/project/github/acme/api/envvar?x=1'}),
+                  answer(201, body={'name': 'A', 'value': 'xxxx1234'})])
+    api.post('project/{}/envvar', Project('github', 'acme', 'api'), body={'name': 'A', 'value': 'v1234'}, repeatable=True)
+    assert [request.method for request in transport.sent] == ['POST', 'POST']
+    assert json.loads(transport.sent[1].body) == {'name': 'A', 'value': 'v1234'}
+    assert transport.sent[1].headers['Circle-Token'] == TOKEN
 
 
-def test_redirect_loops_end():
-    client, dummy, dummy2 = make_client([answer(302, headers={'Location': API + '/me'})] * 10)
+def test_redirect_loops_end(client):
+    api = client([answer(302, headers={'Location': API + '/me'})] * 10)
     with pytest.raises(InvalidResponseError):
-        client.get('me')
+        api.get('me')
 
 
 # -- pagination and concurrency -------------------------------------------------------------------
 
-def test_paginate_with_a_limit_fetches_known_offsets_and_merges_in_order():
+def test_paginate_with_a_limit_fetches_known_offsets_and_merges_in_order(client, transport):
     builds = [{'build_num': n} for n in range(300, 0, -1)]
-    client, adapter, dummy = make_client([answer(body=builds[0:100]), answer(body=builds[100:200]), answer(body=builds[200:250])])
-    items = client.paginate('project/{}', Project('github', 'acme', 'api'), limit=250)
+    api = client([answer(body=builds[0:100]), answer(body=builds[100:200]), answer(body=builds[200:250])])
+    items = api.paginate('project/{}', Project('github', 'acme', 'api'), limit=250)
     assert [item['build_num'] for item in items] == list(range(300, 50, -1))
-    queries = [request.url.split('?', 1)[1] for request in adapter.sent]
+    queries = [request.url.split('?', 1)[1] for request in transport.sent]
     assert queries == ['limit=100&offset=0', 'limit=100&offset=100', 'limit=50&offset=200']
 
 
-def test_paginate_stops_at_a_short_page():
-    client, adapter, dummy = make_client([answer(body=[{'n': 1}] * 100), answer(body=[{'n': 2}] * 20), answer(body=[])])
-    assert len(client.paginate('recent-builds', limit=300)) == 120
+def test_paginate_stops_at_a_short_page(client):
+    api = client([answer(body=[{'n': 1}] * 100), answer(body=[{'n': 2}] * 20), answer(body=[])])
+    assert len(api.paginate('recent-builds', limit=300)) == 120
 
 
-def test_paginate_without_limit_reads_until_a_short_page():
-    client, adapter, dummy = make_client([answer(body=[{'n': 1}] * 100), answer(body=[{'n': 2}] * 3)])
-    assert len(client.paginate('recent-builds', offset=10)) == 103
-    assert adapter.sent[1].url.endswith('offset=110')
+def test_paginate_without_limit_reads_until_a_short_page(client, transport):
+    api = client([answer(body=[{'n': 1}] * 100), answer(body=[{'n': 2}] * 3)])
+    assert len(api.paginate('recent-builds', offset=10)) == 103
+    assert transport.sent[1].url.endswith('offset=110')
 
 
-def test_map_concurrent_keeps_order_and_captures_api_errors():
-    client, dummy, dummy2 = make_client([])
+def test_map_concurrent_keeps_order_and_captures_api_errors(client):
+    api = client([])
 
     def work(item):
         if item == 2:
             raise NotFoundError('GET', '/x', 404)
         return item * 10
 
-    outcomes = client.map_concurrent(work, [1, 2, 3])
+    outcomes = api.map_concurrent(work, [1, 2, 3])
     assert [(o.item, o.value) for o in outcomes] == [(1, 10), (2, None), (3, 30)]
     assert isinstance(outcomes[1].error, NotFoundError)
 
@@ -475,37 +456,39 @@ def test_map_concurrent_keeps_order_and_captures_api_errors():
     (dict(validate_certs=False, ca_path='/etc/ca.pem'), False),
     (dict(ca_path='/etc/ca.pem'), '/etc/ca.pem'),
 ])
-def test_tls_options_win_over_the_ca_bundle_environment_variables(monkeypatch, options, verify):
+def test_tls_options_win_over_the_ca_bundle_environment_variables(client, transport, monkeypatch, options, verify):
     monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
     monkeypatch.setenv('CURL_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
-    client, adapter, dummy = make_client([answer(body={})], **options)
-    client.get('me')
-    assert adapter.last_kwargs['verify'] == verify
+    api = client([answer(body={})], **options)
+    api.get('me')
+    assert transport.last_kwargs['verify'] == verify
 
 
-def test_without_tls_options_the_environment_ca_bundle_applies(monkeypatch):
+def test_without_tls_options_the_environment_ca_bundle_applies(client, transport, monkeypatch):
     monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/company-ca.pem')
-    client, adapter, dummy = make_client([answer(body={})])
-    client.get('me')
-    assert adapter.last_kwargs['verify'] == '/etc/company-ca.pem'
+    api = client([answer(body={})])
+    api.get('me')
+    assert transport.last_kwargs['verify'] == '/etc/company-ca.pem'
 
 
-def test_requests_in_flight_stay_bounded_even_when_pools_nest():
+def test_requests_in_flight_stay_bounded_even_when_pools_nest(client):
     state = {'now': 0, 'peak': 0}
     lock = threading.Lock()
+    full = threading.Event()
 
-    class SlowAdapter(ScriptedTransport):
-        def send(self, request, **kwargs):
-            with lock:
-                state['now'] += 1
-                state['peak'] = max(state['peak'], state['now'])
-            time.sleep(0.02)
-            with lock:
-                state['now'] -= 1
-            return super().send(request, **kwargs)
+    def held(request):  # pylint: disable=unused-argument
+        """Keep each request in flight until three are (more would arrive meanwhile if the bound leaked)."""
+        with lock:
+            state['now'] += 1
+            state['peak'] = max(state['peak'], state['now'])
+            if state['now'] == 3:
+                full.set()
+        full.wait(timeout=10)
+        with lock:
+            state['now'] -= 1
+        return answer(body={})
 
-    client = CircleCIClient(API, TOKEN, max_workers=3)
-    client.session.mount('https://', SlowAdapter([answer(body={})] * 16))
-    outer = client.map_concurrent(lambda i: client.map_concurrent(lambda j: client.get('me'), range(4)), range(4))
+    api = client([held] * 16, max_workers=3)
+    outer = api.map_concurrent(lambda i: api.map_concurrent(lambda j: api.get('me'), range(4)), range(4))
     assert all(not outcome.error for outcome in outer)
     assert state['peak'] == 3

@@ -2,41 +2,33 @@
 # Copyright (c) community.circleci contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+"""Env vars: masks, validation, plans and drift (pure), and env_var / env_var_info against scripted answers."""
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 
 import pytest
 
-from ansible_collections.community.circleci.plugins.module_utils._client import CircleCIClient, Outcome
 from ansible_collections.community.circleci.plugins.module_utils._env_vars import (
-    EnvVarError,
-    apply_env_var_plan,
-    converge_env_vars,
     describe_drift,
     drift_report,
-    failure_message,
     mask,
     normalize_expected,
     plan_env_vars,
     validate_variables,
+    value_problem,
 )
-from ansible_collections.community.circleci.plugins.module_utils._errors import (
-    CircleCIError,
-    InvalidResponseError,
-    NotFoundError,
-    PermissionDeniedError,
-    ServerError,
-)
-from ansible_collections.community.circleci.plugins.module_utils._slug import Project
+from ansible_collections.community.circleci.plugins.module_utils._errors import InputError
+from ansible_collections.community.circleci.tests.unit.answers import PATH, SLUG, env_vars, masked, not_found
+from ansible_collections.community.circleci.tests.unit.fakes import API, answer
 
-API = Project('github', 'acme', 'api')
-SEED = [
-    {'name': 'API_KEY', 'value': 'xxxx6789'},        # sk_live_0123456789
-    {'name': 'DATABASE_URL', 'value': 'xxxx/api'},   # postgres://db.internal/api
-    {'name': 'SHORT', 'value': 'xxxx'},              # abc
-]
+SEED = env_vars(API_KEY='xxxx6789',       # sk_live_0123456789
+                DATABASE_URL='xxxx/api',  # postgres://db.internal/api
+                SHORT='xxxx')             # abc
+LIST = PATH + '/envvar'
 
 
 def present(name, value):
@@ -47,52 +39,19 @@ def absent(name):
     return {'name': name, 'value': None, 'state': 'absent'}
 
 
-class FakeClient:
-    """Records requests; fails the k-th POST (1-based) when asked; map_concurrent runs in order like a pool of one."""
+def created(request):
+    """POST .../envvar: 201 with the masked value and a Location, as recorded."""
+    body = json.loads(request.body)
+    return answer(201, body={'name': body['name'], 'value': masked(body['value'])},
+                  headers={'Location': '%s/project/github/acme/api/envvar/%s' % (API, body['name'])})
 
-    def __init__(self, current=None, fail_post_at=None, post_error=None, delete_errors=None):
-        self.current = [dict(item) for item in (current if current is not None else SEED)]
-        self.fail_post_at = fail_post_at
-        self.post_error = post_error or ServerError('POST', '/project/github/acme/api/envvar', 500, 'boom')
-        self.delete_errors = delete_errors or {}
-        self.calls = []
-        self.posts = 0
-        self._lock = threading.Lock()
 
-    @property
-    def writes(self):
-        return [call for call in self.calls if call[0] != 'GET']
+OK = answer(body={'message': 'ok'})  # DELETE .../envvar/:name
 
-    def get(self, template, *args, params=None):
-        self.calls.append(('GET', template, args))
-        return [dict(item) for item in self.current]
 
-    def post(self, template, *args, body=None, params=None, repeatable=False):
-        with self._lock:
-            self.posts += 1
-            number = self.posts
-        self.calls.append(('POST', template, args, dict(body), repeatable))
-        if number == self.fail_post_at:
-            raise self.post_error
-        with self._lock:
-            self.current = [item for item in self.current if item['name'] != body['name']] + [{'name': body['name'], 'value': mask(body['value'])}]
-        return {'name': body['name'], 'value': mask(body['value'])}
-
-    def delete(self, template, *args, body=None, params=None):
-        self.calls.append(('DELETE', template, args))
-        if args[1] in self.delete_errors:
-            raise self.delete_errors[args[1]]
-        self.current = [item for item in self.current if item['name'] != args[1]]
-        return {'message': 'ok'}
-
-    def map_concurrent(self, func, items):
-        outcomes = []
-        for item in items:
-            try:
-                outcomes.append(Outcome(item, func(item), None))
-            except CircleCIError as error:
-                outcomes.append(Outcome(item, None, error))
-        return outcomes
+def listed(current=None):
+    """GET .../envvar."""
+    return answer(body=SEED if current is None else current)
 
 
 # -- mask -----------------------------------------------------------------------------------
@@ -119,7 +78,7 @@ def test_validate_accepts_good_variables():
     assert validate_variables([present('A', 'x'), present('_b9', ''), absent('GONE'), {'name': 'C', 'value': 'v'}]) == []
 
 
-@pytest.mark.parametrize('name', ['9LIVES', 'HAS-DASH', 'with space', 'DOT.NAME', 'ÜBER', ''])
+@pytest.mark.parametrize('name', ['9LIVES', 'HAS-DASH', 'with space', 'DOT.NAME', 'ÜBER', '', 'TRAILING\n', ' LEADING'])
 def test_validate_rejects_bad_names(name):
     errors = validate_variables([present(name, 'v')])
     assert len(errors) == 1
@@ -133,13 +92,24 @@ def test_validate_rejects_duplicates_naming_the_items():
 
 def test_validate_needs_value_when_present_only():
     errors = validate_variables([present('A', None), absent('B'), {'name': 'C', 'state': 'present', 'value': 5}])
-    assert errors == ['variable A: a value is required when state is present', 'variable C: the value must be a string']
+    assert errors == ['variable A: a value is required when state is present',
+                      'variable C: the value must be a string, not a number: quote it in YAML (value: "5"), or add "| string" to a template']
 
 
-def test_validate_rejects_bad_state_and_shapes():
-    assert validate_variables('A=1') == ['variables must be a list of {name, value, state} items']
-    assert validate_variables(['A']) == ['variables item 1 must be a dict with name, value and state']
-    assert "state must be present or absent, got 'gone'" in validate_variables([{'name': 'A', 'state': 'gone'}])[0]
+@pytest.mark.parametrize('value, words', [
+    (True, 'not a boolean: quote it in YAML (value: "true")'),
+    (False, 'not a boolean: quote it in YAML (value: "false")'),
+    (1.10, 'not a number: quote it in YAML (value: "1.1")'),
+    (8080, 'not a number: quote it in YAML (value: "8080")'),
+    ({'a': 1}, 'not a dictionary'),
+    (['a'], 'not a list'),
+])
+def test_value_problem_refuses_what_yaml_made_of_unquoted_text(value, words):
+    assert words in value_problem(value)
+
+
+def test_value_problem_accepts_any_string():
+    assert [value_problem(value) for value in ('', 'true', '1.10', 'x' * 1000)] == [None] * 4
 
 
 # -- plan_env_vars --------------------------------------------------------------------------
@@ -238,11 +208,9 @@ def test_update_value_when_masked_differs_updates_on_different_suffix():
     assert [c.name for c in plan.update] == ['API_KEY']
 
 
-def test_plan_rejects_bad_input_and_mode():
-    with pytest.raises(EnvVarError, match='listed 2 times'):
+def test_plan_refuses_bad_input():
+    with pytest.raises(InputError, match='Invalid variables, nothing was sent: variable A is listed 2 times'):
         plan_env_vars(SEED, [present('A', '1'), present('A', '2')])
-    with pytest.raises(EnvVarError, match='update_value must be one of'):
-        plan_env_vars(SEED, [], update_value='sometimes')
 
 
 def test_result_never_holds_a_clear_value():
@@ -254,134 +222,240 @@ def test_result_never_holds_a_clear_value():
     assert [step['action'] for step in result['plan']] == ['add', 'update']
 
 
-# -- apply ----------------------------------------------------------------------------------
-
-def test_apply_writes_are_repeatable_posts_and_deletions_come_last():
-    client = FakeClient()
-    plan = plan_env_vars(SEED, [absent('SHORT'), present('NEW', 'new-value'), present('API_KEY', 'other-value')])
-    outcome = apply_env_var_plan(client, API, plan)
-    assert outcome == {'added': ['NEW'], 'updated': ['API_KEY'], 'deleted': ['SHORT'], 'failures': [], 'not_attempted': []}
-    assert [call[0] for call in client.writes] == ['POST', 'POST', 'DELETE']
-    assert client.writes[0] == ('POST', 'project/{}/envvar', (API,), {'name': 'NEW', 'value': 'new-value'}, True)
-    assert client.writes[2] == ('DELETE', 'project/{}/envvar/{}', (API, 'SHORT'))
+# -- env_var: requests ------------------------------------------------------------------------------
 
 
-def test_apply_failing_write_stops_and_skips_deletions():
-    client = FakeClient(fail_post_at=2)
-    desired = [present('N1', 'v1'), present('N2', 'v2'), present('N3', 'v3'), present('N4', 'v4')]
-    plan = plan_env_vars(SEED, desired, purge=True)
-    outcome = apply_env_var_plan(client, API, plan)
-    assert outcome['added'] == ['N1']
-    assert [(f['name'], f['action'], f['status']) for f in outcome['failures']] == [('N2', 'add', 500)]
-    assert 'HTTP 500' in outcome['failures'][0]['reason']
-    assert outcome['not_attempted'] == ['N3', 'N4', 'API_KEY', 'DATABASE_URL', 'SHORT']
-    assert outcome['deleted'] == []
-    assert not [call for call in client.calls if call[0] == 'DELETE']
-    assert client.posts == 2
-    # nothing applied was undone
-    assert {item['name'] for item in client.current} == {'API_KEY', 'DATABASE_URL', 'SHORT', 'N1'}
-
-
-class PooledFakeClient(FakeClient):
-    """The same fake, but with the real client's bounded thread pool."""
-
-    max_workers = 4
-
-    def map_concurrent(self, func, items):
-        return CircleCIClient.map_concurrent(self, func, items)
-
-
-def test_apply_on_a_real_pool_accounts_for_every_change():
-    client = PooledFakeClient(fail_post_at=3)
-    desired = [present('N%d' % number, 'value-%d' % number) for number in range(1, 11)] + [absent('SHORT')]
-    outcome = apply_env_var_plan(client, API, plan_env_vars(SEED, desired))
-    assert len(outcome['failures']) == 1
-    assert 'SHORT' in outcome['not_attempted']
-    assert outcome['deleted'] == []
-    assert not [call for call in client.calls if call[0] == 'DELETE']
-    names = outcome['added'] + [item['name'] for item in outcome['failures']] + outcome['not_attempted']
-    assert sorted(names) == sorted(['N%d' % number for number in range(1, 11)] + ['SHORT'])
-    assert {item['name'] for item in client.current} - {'API_KEY', 'DATABASE_URL', 'SHORT'} == set(outcome['added'])
-
-
-def test_apply_on_a_real_pool_without_failure_applies_everything():
-    client = PooledFakeClient()
-    desired = [present('N%d' % number, 'value-%d' % number) for number in range(1, 11)]
-    outcome = apply_env_var_plan(client, API, plan_env_vars(SEED, desired, purge=True))
-    assert outcome['added'] == ['N%d' % number for number in range(1, 11)]
-    assert outcome['deleted'] == ['API_KEY', 'DATABASE_URL', 'SHORT']
-    methods = [call[0] for call in client.calls]
-    assert methods == ['POST'] * 10 + ['DELETE'] * 3
-
-
-def test_apply_delete_of_a_variable_gone_meanwhile_counts_as_deleted():
-    gone = NotFoundError('DELETE', '/project/github/acme/api/envvar/SHORT', 404, 'env var not found')
-    client = FakeClient(delete_errors={'SHORT': gone})
-    outcome = apply_env_var_plan(client, API, plan_env_vars(SEED, [absent('SHORT')]))
-    assert outcome['deleted'] == ['SHORT'] and outcome['failures'] == []
-
-
-def test_apply_delete_failure_is_reported():
-    denied = PermissionDeniedError('DELETE', '/project/github/acme/api/envvar/SHORT', 403, 'Permission denied')
-    client = FakeClient(delete_errors={'SHORT': denied})
-    outcome = apply_env_var_plan(client, API, plan_env_vars(SEED, [absent('SHORT'), absent('API_KEY')]))
-    assert outcome['failures'][0]['name'] == 'SHORT' and outcome['failures'][0]['status'] == 403
-    assert outcome['not_attempted'] == ['API_KEY']
-    assert outcome['deleted'] == []
-
-
-# -- converge -------------------------------------------------------------------------------
-
-def test_converge_noop_is_one_request():
-    client = FakeClient()
-    result = converge_env_vars(client, API, [present('API_KEY', 'sk_live_0123456789')])
-    assert len(client.calls) == 1 and client.calls[0][0] == 'GET'
+def test_a_noop_costs_one_get(run, transport):
+    transport.then(listed())
+    result = run('env_var', dict(project=SLUG, name='API_KEY', value='sk_live_0123456789'))
+    assert transport.requests() == [('GET', LIST)]
     assert result['changed'] is False
-    assert result['unverified'] == ['API_KEY']
-    assert result['project'] == 'gh/acme/api'
+    assert result['unverified'] == ['API_KEY'] and result['unchanged'] == ['API_KEY']
+    assert (result['added'], result['updated'], result['deleted']) == ([], [], [])
+    assert result['project'] == SLUG
 
 
-def test_converge_k_changes_cost_one_plus_k():
-    client = FakeClient()
-    result = converge_env_vars(client, API, [present('A', 'aaaa1'), present('B', 'bbbb2'), absent('SHORT')])
-    assert len(client.calls) == 4
-    assert result['changed'] and result['added'] == ['A', 'B'] and result['deleted'] == ['SHORT']
+def test_k_changes_cost_one_plus_k_requests(run, transport):
+    transport.then(listed(), created, created, OK)
+    result = run('env_var', dict(project=SLUG, variables=[present('A', 'aaaa1'), present('B', 'bbbb2'), absent('SHORT')]))
+    assert len(transport.requests()) == 4
+    assert result['changed'] is True and result['added'] == ['A', 'B'] and result['deleted'] == ['SHORT']
     assert result['env_vars'] == [{'name': 'A', 'value': 'xxxxaaa1'}, {'name': 'API_KEY', 'value': 'xxxx6789'},
                                   {'name': 'B', 'value': 'xxxxbbb2'}, {'name': 'DATABASE_URL', 'value': 'xxxx/api'}]
 
 
-def test_converge_check_mode_sends_no_write():
-    client = FakeClient()
-    result = converge_env_vars(client, API, [present('A', 'a'), absent('SHORT')], purge=True, check_mode=True)
-    assert client.writes == []
+def test_writes_are_single_posts_and_deletions_come_last(run, transport):
+    transport.then(listed(), created, created, OK)
+    result = run('env_var', dict(project=SLUG, variables=[absent('SHORT'), present('NEW', 'new-value'), present('API_KEY', 'other-value')]))
+    assert (result['added'], result['updated'], result['deleted']) == (['NEW'], ['API_KEY'], ['SHORT'])
+    assert transport.writes() == [('POST', LIST), ('POST', LIST), ('DELETE', LIST + '/SHORT')]
+    assert transport.bodies('POST') == [{'name': 'NEW', 'value': 'new-value'}, {'name': 'API_KEY', 'value': 'other-value'}]
+
+
+def test_a_write_is_never_a_delete_and_a_create(run, transport):
+    transport.then(listed(), created)
+    run('env_var', dict(project=SLUG, name='API_KEY', value='sk_live_rotated_0000'))
+    assert transport.writes() == [('POST', LIST)]
+
+
+def test_an_overwrite_answered_503_is_sent_again(run, transport):
+    transport.then(listed(), answer(503, body={'message': 'Service Unavailable'}), created)
+    result = run('env_var', dict(project=SLUG, name='NEW', value='new-value'))
+    assert result['changed'] is True and result['added'] == ['NEW']
+    assert transport.writes() == [('POST', LIST), ('POST', LIST)]
+    assert result['api_retries'] == 1
+
+
+def test_check_mode_sends_no_write(run, transport):
+    transport.then(listed())
+    result = run('env_var', dict(project=SLUG, variables=[present('A', 'a'), absent('SHORT')], purge=True), check_mode=True)
+    assert transport.writes() == []
     assert result['changed'] is True
     assert result['added'] == ['A'] and result['deleted'] == ['SHORT', 'API_KEY', 'DATABASE_URL']
 
 
-def test_converge_partial_failure_result_and_message():
-    client = FakeClient(fail_post_at=2)
-    result = converge_env_vars(client, API, [present('A', 'a1234'), present('B', 'b1234'), present('C', 'c1234'), absent('SHORT')])
+def test_a_variable_deleted_meanwhile_counts_as_deleted(run, transport):
+    transport.then(listed(), not_found('env var not found'))
+    result = run('env_var', dict(project=SLUG, name='SHORT', state='absent'))
+    assert result['changed'] is True and result['deleted'] == ['SHORT'] and result['failures'] == []
+
+
+def test_the_diff_shows_masked_values_only(run, transport):
+    transport.then(listed(), created)
+    result = run('env_var', dict(project=SLUG, name='API_KEY', value='sk_live_9999999990'), diff=True)
+    assert result['diff']['before']['API_KEY'] == 'xxxx6789' and result['diff']['after']['API_KEY'] == 'xxxx9990'
+    assert 'sk_live_9999999990' not in json.dumps(result)
+
+
+def test_no_diff_outside_diff_mode(run, transport):
+    transport.then(listed(), created)
+    assert 'diff' not in run('env_var', dict(project=SLUG, name='NEW', value='new-value'))
+
+
+# -- env_var: failures -------------------------------------------------------------------------------
+
+
+def rate_limited():
+    return answer(429, text='Rate limited.')
+
+
+def test_a_failing_write_stops_the_others_and_skips_the_deletions(run, transport):
+    transport.then(listed(), created, rate_limited())
+    desired = [present('N1', 'v1'), present('N2', 'v2'), present('N3', 'v3'), present('N4', 'v4')]
+    result = run('env_var', dict(project=SLUG, variables=desired, purge=True, retries=0))
+    assert result['failed'] is True and result['changed'] is True
+    assert result['added'] == ['N1']
+    assert [(f['name'], f['action'], f['status'], f['outcome']) for f in result['failures']] == [('N2', 'add', 429, 'not_applied')]
+    assert 'HTTP 429' in result['failures'][0]['reason']
+    assert result['not_attempted'] == ['N3', 'N4', 'API_KEY', 'DATABASE_URL', 'SHORT']
+    assert result['deleted'] == []
+    assert [method for method, dummy in transport.requests()] == ['GET', 'POST', 'POST']
+
+
+def test_a_partial_failure_says_what_was_applied_failed_and_not_attempted(run, transport):
+    transport.then(listed(), created, rate_limited())
+    desired = [present('A', 'a1234'), present('B', 'b1234'), present('C', 'c1234'), absent('SHORT')]
+    result = run('env_var', dict(project=SLUG, variables=desired, retries=0), diff=True)
     assert result['changed'] is True
     assert result['added'] == ['A'] and result['not_attempted'] == ['C', 'SHORT']
     assert result['diff']['after'] == {'A': 'xxxx1234', 'API_KEY': 'xxxx6789', 'DATABASE_URL': 'xxxx/api', 'SHORT': 'xxxx'}
-    message = failure_message(result)
-    assert message.startswith('Environment variables of gh/acme/api were only partly converged. applied: added A. failed: add B: POST')
-    assert 'not attempted: C, SHORT' in message
-    assert 'running the task again converges' in message
+    assert result['msg'].startswith('Environment variables of gh/acme/api were only partly converged. applied: added A. '
+                                    'failed: add B: POST /project/github/acme/api/envvar failed with HTTP 429')
+    assert 'not attempted: C, SHORT' in result['msg']
+    assert 'running the task again converges the rest' in result['msg']
 
 
-def test_converge_validates_before_any_request():
-    client = FakeClient()
-    with pytest.raises(EnvVarError, match='not valid'):
-        converge_env_vars(client, API, [present('BAD-NAME', 'x')])
-    assert client.calls == []
+def test_a_refused_first_write_changes_nothing(run, transport):
+    transport.then(listed(), answer(403, body={'message': 'Permission denied'}))
+    result = run('env_var', dict(project=SLUG, name='A', value='a1234'))
+    assert result['failed'] is True and result['changed'] is False
+    assert result['failures'][0]['status'] == 403
+    assert result['msg'].startswith('Environment variables of gh/acme/api were not converged. applied: nothing. failed: add A: POST')
+    assert result['msg'].endswith('Running the task again retries every change.')
 
 
-def test_converge_rejects_a_non_list_answer():
-    client = FakeClient()
-    client.get = lambda *args, **kwargs: {'message': 'odd'}
-    with pytest.raises(InvalidResponseError, match='JSON list'):
-        converge_env_vars(client, API, [])
+def test_a_failing_delete_is_reported_and_stops_the_others(run, transport):
+    transport.then(listed(), answer(403, body={'message': 'Permission denied'}))
+    result = run('env_var', dict(project=SLUG, variables=[absent('SHORT'), absent('API_KEY')]))
+    assert [(f['name'], f['status']) for f in result['failures']] == [('SHORT', 403)]
+    assert result['not_attempted'] == ['API_KEY'] and result['deleted'] == []
+
+
+def test_on_the_modules_pool_every_change_is_accounted_for(run, transport):
+    posts, lock = [], threading.Lock()
+
+    def third_fails(request):
+        with lock:
+            posts.append(json.loads(request.body)['name'])
+            number = len(posts)
+        return rate_limited() if number == 3 else created(request)
+
+    transport.on('GET', re.escape(LIST) + '$', listed()).on('POST', re.escape(LIST) + '$', third_fails).on('DELETE', '/envvar/', OK)
+    desired = [present('N%d' % number, 'value-%d' % number) for number in range(1, 11)] + [absent('SHORT')]
+    result = run('env_var', dict(project=SLUG, variables=desired, retries=0), workers=4)
+    assert len(result['failures']) == 1
+    assert 'SHORT' in result['not_attempted'] and result['deleted'] == []
+    assert transport.requests('DELETE') == []
+    names = result['added'] + [failure['name'] for failure in result['failures']] + result['not_attempted']
+    assert sorted(names) == sorted(['N%d' % number for number in range(1, 11)] + ['SHORT'])
+    assert sorted(result['added']) == sorted(name for name in posts if name != result['failures'][0]['name'])
+
+
+def test_on_the_modules_pool_writes_all_land_before_the_deletions(run, transport):
+    transport.on('GET', re.escape(LIST) + '$', listed()).on('POST', re.escape(LIST) + '$', created).on('DELETE', '/envvar/', OK)
+    desired = [present('N%d' % number, 'value-%d' % number) for number in range(1, 11)]
+    result = run('env_var', dict(project=SLUG, variables=desired, purge=True), workers=4)
+    assert result['added'] == ['N%d' % number for number in range(1, 11)]
+    assert result['deleted'] == ['API_KEY', 'DATABASE_URL', 'SHORT']
+    assert [method for method, dummy in transport.requests()] == ['GET'] + ['POST'] * 10 + ['DELETE'] * 3
+
+
+def test_a_list_answer_of_another_shape_fails_naming_the_request(run, transport):
+    transport.then(answer(body={'message': 'odd'}))
+    result = run('env_var', dict(project=SLUG, name='A', value='a'))
+    assert result['failed'] is True
+    assert result['msg'].startswith('GET /project/github/acme/api/envvar failed with HTTP 200. The answer should be a JSON list')
+
+
+def test_an_unknown_project_fails_with_circlecis_message(run, transport):
+    transport.then(answer(404, body={'message': '{"message":"Not Found","documentation_url":"https://developer.github.com/v3"}'}))
+    result = run('env_var', dict(project='gh/acme/nope', name='A', value='a'))
+    assert result['failed'] is True and 'CircleCI says: GitHub: Not Found' in result['msg']
+    assert result['error']['status'] == 404
+
+
+@pytest.mark.parametrize('status', [307, 308])
+def test_a_post_redirected_to_another_origin_is_refused_and_nothing_goes_there(run, transport, status):
+    transport.then(listed(), answer(status, headers={'Location': 'https://collector.example.net/envvar'}))
+    result = run('env_var', dict(project=SLUG, name='SECRET', value='super-secret-value'))
+    assert result['failed'] is True and result['changed'] is False
+    assert 'https://circleci.example.com:443' in result['msg'] and 'https://collector.example.net:443' in result['msg']
+    assert [url.split('/')[2] for url in transport.urls()] == ['circleci.example.com', 'circleci.example.com']
+    assert 'super-secret-value' not in json.dumps(result)
+
+
+# -- env_var: input refused before any request ----------------------------------------------------------
+
+
+@pytest.mark.parametrize('args, words', [
+    (dict(variables=[present('BAD-NAME', 'x')]), 'variable BAD-NAME: the name is not valid'),
+    (dict(variables=[present('A', '1'), absent('A')]), 'variable A is listed 2 times'),
+    (dict(name='A'), 'variable A: a value is required when state is present'),
+    (dict(variables='A=1'), 'variables'),
+    (dict(variables=[{'name': 'A', 'value': 'x', 'state': 'gone'}]), 'state'),
+    (dict(name='A', value='x', update_value='sometimes'), 'update_value'),
+    (dict(name='A', variables=[present('B', 'x')]), 'mutually exclusive'),
+])
+def test_unusable_input_is_refused_before_any_request(run, transport, args, words):
+    result = run('env_var', dict(args, project=SLUG))
+    assert result['failed'] is True and words in result['msg']
+    assert transport.requests() == []
+
+
+# -- env_var_info ------------------------------------------------------------------------------------
+
+
+def test_info_of_one_project(run, transport):
+    transport.then(listed())
+    result = run('env_var_info', dict(project=SLUG))
+    assert result['env_vars'] == SEED and 'drift' not in result and 'projects' not in result
+    assert transport.requests() == [('GET', LIST)]
+
+
+def test_info_of_one_project_with_a_drift_report(run, transport):
+    transport.then(listed())
+    result = run('env_var_info', dict(project=SLUG, expected={'API_KEY': 'wrong-suffix', 'MISSING_ONE': None}, expected_names=['SHORT']))
+    assert result['drift'] == {'missing': ['MISSING_ONE'], 'unexpected': ['DATABASE_URL'], 'masked_mismatch': ['API_KEY'],
+                               'unverified': [], 'in_sync': False}
+    assert result['in_sync'] is False and result['changed'] is False
+
+
+def test_info_of_many_projects_reads_each_once_and_reports_the_unreadable(run, transport):
+    transport.on('GET', '/acme/api/envvar', listed()).on('GET', '/acme/nope/envvar', not_found('Project not found'))
+    result = run('env_var_info', dict(projects=[SLUG, 'gh/acme/nope', 'github/acme/api'], expected_names=['API_KEY']))
+    assert result['failed'] is True
+    assert [entry['project'] for entry in result['projects']] == [SLUG]
+    assert set(result['projects'][0]) == {'project', 'env_vars', 'drift'}
+    assert [(entry['project'], entry['error']['status']) for entry in result['failed_projects']] == [('gh/acme/nope', 404)]
+    assert set(result['failed_projects'][0]) == {'project', 'reason', 'error'}
+    assert 'Project not found' in result['failed_projects'][0]['reason']
+    assert len(transport.requests()) == 2
+
+
+def test_info_fails_on_drift_only_when_asked(run, transport):
+    transport.on('GET', '/envvar', listed())
+    assert run('env_var_info', dict(project=SLUG, expected_names=['API_KEY']))['in_sync'] is False
+    result = run('env_var_info', dict(project=SLUG, expected_names=['API_KEY'], fail_on_drift=True))
+    assert result['failed'] is True
+    assert result['msg'] == ('Environment variables drifted from expected in 1 of 1 project: '
+                             'gh/acme/api: unexpected: DATABASE_URL, SHORT.')
+    assert run('env_var_info', dict(project=SLUG, expected_names=['API_KEY'], fail_on_drift=True, allow_unexpected=True))['in_sync'] is True
+
+
+def test_info_fail_on_drift_needs_something_to_compare_with(run, transport):
+    result = run('env_var_info', dict(project=SLUG, fail_on_drift=True))
+    assert result['failed'] is True and 'fail_on_drift needs expected or expected_names' in result['msg']
+    assert transport.requests() == []
 
 
 # -- drift ----------------------------------------------------------------------------------
@@ -397,30 +471,29 @@ def test_drift_reports_each_kind():
                       'unverified': [], 'in_sync': False}
     assert describe_drift('gh/acme/api', report) == \
         'gh/acme/api: missing: MISSING_ONE; unexpected: DATABASE_URL; value differs (masked form): API_KEY'
-    assert describe_drift('gh/acme/api', drift_report(SEED, ['API_KEY', 'DATABASE_URL', 'SHORT'])) is None
+    assert describe_drift('gh/acme/api', drift_report(SEED, normalize_expected(['API_KEY', 'DATABASE_URL', 'SHORT']))) is None
 
 
 def test_drift_names_only_list():
-    report = drift_report(SEED, ['API_KEY', 'OTHER'])
+    report = drift_report(SEED, normalize_expected(['API_KEY', 'OTHER']))
     assert report['missing'] == ['OTHER'] and report['unexpected'] == ['DATABASE_URL', 'SHORT'] and report['unverified'] == []
 
 
 def test_normalize_expected():
-    assert normalize_expected({'A': 'v', 'B': None, 'C': '', 'D': 5}) == {'A': 'v', 'B': None, 'C': None, 'D': '5'}
+    assert normalize_expected({'A': 'v', 'B': None, 'C': ''}) == {'A': 'v', 'B': None, 'C': None}
     assert normalize_expected(['A', 'B']) == {'A': None, 'B': None}
-    with pytest.raises(EnvVarError):
-        normalize_expected('A')
 
 
-def test_failure_message_when_nothing_was_applied():
-    denied = PermissionDeniedError('POST', '/project/github/acme/api/envvar', 403, 'Permission denied')
-    client = FakeClient(fail_post_at=1, post_error=denied)
-    result = converge_env_vars(client, API, [present('A', 'a1234')])
-    assert result['changed'] is False
-    assert result['failures'][0]['status'] == 403
-    message = failure_message(result)
-    assert message.startswith('Environment variables of gh/acme/api were not converged. applied: nothing. failed: add A: POST')
-    assert message.endswith('Running the task again retries every change.')
+@pytest.mark.parametrize('expected, words', [
+    ('A', 'expected must be a dict of name: value'),
+    ({'D': 5}, 'expected: D: the value must be a string, not a number: quote it'),
+    ({'BAD-NAME': 'v'}, "the name 'BAD-NAME' is not valid"),
+    ({'TRAILING\n': None}, 'is not valid'),
+])
+def test_normalize_expected_refuses(expected, words):
+    with pytest.raises(InputError) as caught:
+        normalize_expected(expected)
+    assert words in str(caught.value)
 
 
 def test_drift_report_can_allow_unexpected_names():

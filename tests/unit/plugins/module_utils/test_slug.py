@@ -37,6 +37,9 @@ def test_parse(text, vcs_type, username, expected):
     ('gh/acme/api/extra', None, None, 'vcs/organisation/name'),
     ('gh/acme/api', 'bitbucket', None, 'conflicts'),
     ('gh/acme/api', None, 'other', 'conflicts'),
+    ('gh/acme\n/api', None, None, 'not valid'),
+    ('api', 'gh', 'acme\n', 'not valid'),
+    ('gh/acme/api\x00', None, None, 'not valid'),
 ])
 def test_rejected_before_any_request(text, vcs_type, username, says):
     with pytest.raises(ProjectError) as caught:
