@@ -11,7 +11,7 @@ import tempfile
 import threading
 
 from . import faults as faults_mod
-from .server import Emulator
+from .server import Emulator, ListenError
 
 
 def parse_args(argv=None):
@@ -45,9 +45,14 @@ def main(argv=None):
     """Run in the foreground until SIGTERM/SIGINT."""
     args = parse_args(argv)
     rules = [faults_mod.parse_cli_rule(r) for r in args.fault]
-    emulator = Emulator(seed=args.seed, host=args.host, port=args.port, tls=args.tls, time_scale=args.time_scale,
-                        latency_ms=args.latency_ms, fault_rules=rules, artifact_port=args.artifact_port,
-                        storage_port=args.storage_port, ca_file=args.ca_file)
+    try:
+        emulator = Emulator(seed=args.seed, host=args.host, port=args.port, tls=args.tls, time_scale=args.time_scale,
+                            latency_ms=args.latency_ms, fault_rules=rules, artifact_port=args.artifact_port,
+                            storage_port=args.storage_port, ca_file=args.ca_file)
+    except ListenError as exc:
+        # one line, no traceback: `make emulator` users only need to know which port and how to pick another
+        sys.stderr.write('circleci-emulator: %s\n' % exc)
+        return 2
     done = threading.Event()
 
     def _stop(_signum, _frame):

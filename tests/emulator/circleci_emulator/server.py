@@ -110,6 +110,23 @@ class Server(ThreadingHTTPServer):
         return
 
 
+class ListenError(OSError):
+    """A listener could not bind. Carries the option that picks another port, so the CLI can say it in one line."""
+
+    def __init__(self, host, port, reason, option):
+        super().__init__('cannot listen on %s:%d: %s; pick another with %s' % (host, port, reason, option))
+        self.option = option
+
+
+def listen(addr, handler, emulator, listener, ssl_context=None, option='--port'):
+    """Bind a Server, turning a busy or forbidden port into a ListenError instead of a bare socket error."""
+    try:
+        return Server(addr, handler, emulator, listener, ssl_context)
+    except OSError as exc:
+        reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
+        raise ListenError(addr[0], addr[1], reason, option) from exc
+
+
 class BaseHandler(BaseHTTPRequestHandler):
     """Common plumbing."""
 
@@ -999,9 +1016,10 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
             self.ca_path, cert, key = tlsutil.make_certs(self._tmpdir, ca_file)
             ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ssl_context.load_cert_chain(cert, key)
-        self.api_server = Server((host, port), ApiHandler, self, 'api', ssl_context)
-        self.artifact_server = Server((host, artifact_port), ArtifactHandler, self, 'artifacts')
-        self.storage_server = Server((host, storage_port), StorageHandler, self, 'storage')
+        self._servers = []
+        self.api_server = self._listen((host, port), ApiHandler, 'api', ssl_context, '--port or EMULATOR_PORT')
+        self.artifact_server = self._listen((host, artifact_port), ArtifactHandler, 'artifacts', None, '--artifact-port')
+        self.storage_server = self._listen((host, storage_port), StorageHandler, 'storage', None, '--storage-port')
         scheme = 'https' if tls else 'http'
         self.port = self.api_server.server_address[1]
         self.base_url = '%s://%s:%d' % (scheme, host, self.port)
@@ -1011,6 +1029,17 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.storage_url = 'http://%s:%d' % (host, self.storage_server.server_address[1])
         self._wire_state()
         self._threads = []
+
+    def _listen(self, addr, handler, listener, ssl_context, option):
+        """Bind one listener; if it fails, close those already bound so a failed start leaks no socket."""
+        try:
+            server = listen(addr, handler, self, listener, ssl_context, option)
+        except ListenError:
+            for bound in self._servers:
+                bound.server_close()
+            raise
+        self._servers.append(server)
+        return server
 
     @property
     def tokens(self):
