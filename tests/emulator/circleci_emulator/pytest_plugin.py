@@ -5,6 +5,8 @@ Enable with ``pytest_plugins = ["circleci_emulator.pytest_plugin"]``.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -86,6 +88,15 @@ class AdminClient:
         if scale is not None:
             payload['scale'] = scale
         return self._call('POST', '/clock', payload)
+
+    def wait_idle(self, timeout=5.0):
+        """Wait until no /api/ request is in flight (e.g. a slow fault the client gave up on); returns the counters."""
+        deadline = time.monotonic() + timeout
+        while True:
+            counters = self.counters()
+            if counters['in_flight'] == 0 or time.monotonic() >= deadline:
+                return counters
+            time.sleep(0.02)
 
     def set_envvar(self, slug, name, value):
         """Change a variable behind the module's back (not logged)."""

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import yaml
 
-from . import edn, faults, state as state_mod
+from . import concurrency, edn, faults, state as state_mod
 from .state import ApiError
 
 API_PREFIX = '/api/v1.1'
@@ -239,6 +239,11 @@ class ApiHandler(BaseHandler):
         if path == '/_emulator' or path.startswith('/_emulator/'):
             self.admin(path[len('/_emulator'):], raw)
             return
+        with self.emu.in_flight.track(path):
+            self.serve(split, path, query, raw)
+
+    def serve(self, split, path, query, raw):
+        """Answer one non-admin request: latency, rate limit, faults, then the router."""
         token, way = extract_token(self.headers, query)
         kind, info = self.emu.state_token_info(token)
         entry = {'method': self.command, 'path': path, 'query': redact_query(query), 'auth': way, 'token_kind': kind,
@@ -1006,6 +1011,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self._leaks = []
         self._seq = 0
         self._counts = {'reads': 0, 'writes': 0, 'total': 0, 'by_method': {}}
+        self.in_flight = concurrency.InFlight()
         self.state = state_mod.State(self.seed_data, self.clock, self.key_cache)
         self.ca_path = None
         self._tmpdir = None
@@ -1134,7 +1140,9 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     def counters(self):
         """Counters."""
         with self.log_lock:
-            return json.loads(json.dumps(self._counts))
+            counts = json.loads(json.dumps(self._counts))
+        counts.update(self.in_flight.view())
+        return counts
 
     def clear_log(self):
         """Clear log, counters and leaks."""
@@ -1142,3 +1150,4 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
             self._log = []
             self._leaks = []
             self._counts = {'reads': 0, 'writes': 0, 'total': 0, 'by_method': {}}
+        self.in_flight.reset()
