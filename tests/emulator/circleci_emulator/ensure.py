@@ -1,6 +1,7 @@
 """Launcher for other processes: start the emulator detached if needed, print its ready JSON; or stop it.
 
-python -m circleci_emulator.ensure --state-file PATH [--seed default|FILE] [--tls] [--time-scale X]
+python -m circleci_emulator.ensure --state-file PATH [--seed default|FILE] [--tls] [--time-scale X] [--port N]
+                                   [--rate-limit RPS[:BURST]]
 python -m circleci_emulator.ensure --state-file PATH --stop
 """
 
@@ -112,6 +113,7 @@ def main(argv=None):
     parser.add_argument('--tls', action='store_true')
     parser.add_argument('--time-scale', default=None)
     parser.add_argument('--port', default='0')
+    parser.add_argument('--rate-limit', default=None, metavar='RPS[:BURST]')
     args = parser.parse_args(argv)
     state_file = os.path.abspath(args.state_file)
     if args.stop:
@@ -127,6 +129,8 @@ def main(argv=None):
             extra += ['--tls', '--ca-file', state_file + '.ca.pem']
         if args.time_scale:
             extra += ['--time-scale', str(args.time_scale)]
+        if args.rate_limit:
+            extra += ['--rate-limit', args.rate_limit]
         info = start(state_file, extra)
     sys.stdout.write(json.dumps(info) + '\n')
     return 0

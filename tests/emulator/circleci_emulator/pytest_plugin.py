@@ -89,6 +89,21 @@ class AdminClient:
             payload['scale'] = scale
         return self._call('POST', '/clock', payload)
 
+    def rate_limit(self, rps, burst=None):
+        """POST /rate-limit: per-token bucket of `burst` (default rps) refilled at `rps`; rps 0 turns it off."""
+        payload = {'rps': rps}
+        if burst is not None:
+            payload['burst'] = burst
+        return self._call('POST', '/rate-limit', payload)
+
+    def rate_limit_off(self):
+        """DELETE /rate-limit."""
+        return self._call('DELETE', '/rate-limit')
+
+    def rate_limit_state(self):
+        """GET /rate-limit: {"enabled", "rps", "burst", "buckets"}."""
+        return self._call('GET', '/rate-limit')
+
     def wait_idle(self, timeout=5.0):
         """Wait until no /api/ request is in flight (e.g. a slow fault the client gave up on); returns the counters."""
         deadline = time.monotonic() + timeout

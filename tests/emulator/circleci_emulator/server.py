@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import yaml
 
-from . import concurrency, edn, faults, state as state_mod
+from . import admin_ext, concurrency, edn, faults, ratelimit, state as state_mod
 from .state import ApiError
 
 API_PREFIX = '/api/v1.1'
@@ -251,6 +251,8 @@ class ApiHandler(BaseHandler):
         is_api = path.startswith('/api/')
         if is_api and self.emu.latency_ms > 0:
             self.emu.stop_event.wait(self.emu.latency_ms / 1000.0)
+        if is_api and self.over_rate_limit(token, entry):
+            return
         rule = self.emu.faults.pick(self.command, path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path) if is_api else None
         if rule is not None:
             self.apply_fault(rule, entry, path, split.query, query, raw, info, kind)
@@ -259,6 +261,16 @@ class ApiHandler(BaseHandler):
         entry['status'] = resp.status
         self.emu.record(entry, api=is_api)
         self.send_api(resp)
+
+    def over_rate_limit(self, token, entry):
+        """Answer 429 at once if the token's bucket is empty; the request then has no effect and meets no fault rule."""
+        retry_after = self.emu.rate_limiter.take(token)
+        if retry_after is None:
+            return False
+        entry.update(status=429, fault='rate-limit')
+        self.emu.record(entry, api=True, rate_limited=True)
+        self.send_json(429, {'message': 'Rate limit exceeded.'}, {'Retry-After': str(retry_after)})
+        return True
 
     def api_response(self, path, raw_query, query, raw, info, kind):  # pylint: disable=too-many-arguments
         """Run the router, turning errors into answers (never a traceback)."""
@@ -411,6 +423,8 @@ class ApiHandler(BaseHandler):
                 if data.get('advance') is not None:
                     emu.clock.advance(float(data['advance']))
                 self.send_json(200, {'now': state_mod.iso(emu.clock.now()), 'scale': emu.clock.scale})
+            elif (sub, method) in admin_ext.ROUTES:
+                self.send_json(200, admin_ext.ROUTES[(sub, method)](emu, data))
             elif sub.startswith('/projects/') and sub.endswith('/envvar') and method == 'POST':
                 parts = sub.split('/')
                 if len(parts) != 6:
@@ -989,11 +1003,17 @@ def ep_ssh_users(emu, st, method, segs, query, raw, headers, info, kind, need_au
 
 
 # ---------------------------------------------------------------------- Emulator
+def fresh_counts():
+    """Zeroed /_emulator/counters (in_flight and max_in_flight are added from the gauge)."""
+    return {'reads': 0, 'writes': 0, 'total': 0, 'by_method': {}, 'rate_limited': 0}
+
+
 class Emulator:  # pylint: disable=too-many-instance-attributes
     """Three listeners plus state; start() runs them in daemon threads."""
 
     def __init__(self, seed='default', host='127.0.0.1', port=0, tls=False, time_scale=1.0, latency_ms=0.0,
-                 fault_rules=None, artifact_port=0, storage_port=0, ca_file=None):  # pylint: disable=too-many-arguments
+                 fault_rules=None, artifact_port=0, storage_port=0, ca_file=None,
+                 rate_limit=None):  # pylint: disable=too-many-arguments
         self.host = host
         self.seed_source = seed
         self.seed_data = state_mod.load_seed(seed)
@@ -1010,8 +1030,10 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self._log = []
         self._leaks = []
         self._seq = 0
-        self._counts = {'reads': 0, 'writes': 0, 'total': 0, 'by_method': {}}
+        self._counts = fresh_counts()
         self.in_flight = concurrency.InFlight()
+        self.initial_rate_limit = ratelimit.parse(rate_limit)
+        self.rate_limiter = ratelimit.RateLimiter(*self.initial_rate_limit)
         self.state = state_mod.State(self.seed_data, self.clock, self.key_cache)
         self.ca_path = None
         self._tmpdir = None
@@ -1107,12 +1129,14 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.faults.clear()
         self.faults.add(self.initial_faults)
         self.latency_ms = self.initial_latency
+        self.rate_limiter.configure(*self.initial_rate_limit)
         self.clear_log()
 
     # log
-    def record(self, entry, api):
-        """Append to the request log; count /api/ requests."""
+    def record(self, entry, api, rate_limited=False):
+        """Append to the request log; count /api/ requests (and the limiter's 429s)."""
         with self.log_lock:
+            self._counts['rate_limited'] += int(rate_limited)
             self._seq += 1
             entry['seq'] = self._seq
             self._log.append(entry)
@@ -1149,5 +1173,5 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         with self.log_lock:
             self._log = []
             self._leaks = []
-            self._counts = {'reads': 0, 'writes': 0, 'total': 0, 'by_method': {}}
+            self._counts = fresh_counts()
         self.in_flight.reset()
