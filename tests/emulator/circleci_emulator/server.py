@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import email.utils
 import hashlib
 import hmac
 import json
@@ -20,7 +19,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import yaml
 
-from . import admin_ext, concurrency, edn, faults, ratelimit, state as state_mod
+from . import admin_ext, concurrency, edn, fault_answers, faults, ratelimit, state as state_mod
 from .state import ApiError
 
 API_PREFIX = '/api/v1.1'
@@ -30,9 +29,6 @@ HTML_404 = (
     '<meta content="text/html; charset=utf-8" http-equiv="Content-Type"></head>'
     '<body><div id="app"><h1>404</h1><p>The page you are looking for was not found.</p></div></body></html>\n'
 )
-NGINX_PAGE = '<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n<center><h1>{code} {reason}</h1></center>\r\n' \
-             '<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n'
-REASONS = {500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out'}
 BLOCK = 65536
 
 
@@ -300,76 +296,8 @@ class ApiHandler(BaseHandler):
             self.send_bytes(resp.status, edn.to_edn(resp.payload).encode('utf-8'), 'application/edn; charset=utf-8', headers)
 
     def apply_fault(self, rule, entry, path, raw_query, query, raw, info, kind):  # pylint: disable=too-many-arguments
-        """Answer with the fault instead of (or after) the real handler."""
-        spec = rule.spec
-        fkind = rule.kind
-        real = None
-        if spec.get('after') or (fkind in ('truncated', 'malformed', 'slow') and self.command in ('GET', 'HEAD')) or fkind == 'slow':
-            if fkind == 'slow':
-                self.emu.stop_event.wait(float(spec.get('delay', 30)))
-            real = self.api_response(path, raw_query, query, raw, info, kind)
-        if fkind == 'slow':
-            entry['status'] = real.status
-            entry['fault'] = fkind
-            self.emu.record(entry, api=True)
-            try:
-                self.send_api(real)
-            except OSError:
-                self.close_connection = True
-            return
-        entry['fault'] = fkind
-        if fkind == 'reset':
-            entry['status'] = 0
-            self.emu.record(entry, api=True)
-            self.reset_connection()
-            return
-        if fkind == '429':
-            entry['status'] = 429
-            self.emu.record(entry, api=True)
-            headers = {}
-            retry_after = spec.get('retry_after', 2)
-            if retry_after == 'date':
-                headers['Retry-After'] = email.utils.formatdate(time.time() + 2, usegmt=True)
-            elif retry_after not in ('none', None, ''):
-                headers['Retry-After'] = str(int(retry_after))
-            self.send_bytes(429, b'Rate limited.', 'text/plain; charset=utf-8', headers)
-            return
-        if fkind in ('500', '502', '503', '504'):
-            code = int(fkind)
-            entry['status'] = code
-            self.emu.record(entry, api=True)
-            body_kind = spec.get('body') or ('json' if code in (500, 503) else 'html')
-            if body_kind == 'html':
-                page = NGINX_PAGE.format(code=code, reason=REASONS[code]).encode('utf-8')
-                self.send_bytes(code, page, 'text/html', {})
-            else:
-                self.send_json(code, {'message': REASONS[code]})
-            return
-        body = None
-        if real is not None and real.kind == 'json':
-            body = json.dumps(real.payload, separators=(',', ':')).encode('utf-8')
-        if body is None or len(body) < 4:
-            body = json.dumps({'message': 'ok', 'padding': 'x' * 32}).encode('utf-8')
-        entry['status'] = 200 if fkind == 'malformed' else (real.status if real is not None else 200)
-        self.emu.record(entry, api=True)
-        if fkind == 'malformed':
-            self.send_bytes(200, b'{"message": "ok", "value": [1, 2,', 'application/json; charset=utf-8')
-            return
-        # truncated: announce the full length, send half, close
-        self.send_response(entry['status'])
-        self.send_header('Content-Type', 'application/json; charset=utf-8')
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body[:len(body) // 2])
-            self.wfile.flush()
-        except OSError:
-            pass
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        """Answer with the fault instead of (or after) the real handler (see fault_answers)."""
+        fault_answers.answer(self, rule, entry, lambda: self.api_response(path, raw_query, query, raw, info, kind))
 
     # ------------------------------------------------------------------ admin
     def admin(self, sub, raw):
