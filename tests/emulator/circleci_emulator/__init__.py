@@ -17,6 +17,7 @@ class EmulatorHandle:
         self.admin_url = emulator.admin_url
         self.artifact_url = emulator.artifact_url
         self.storage_url = emulator.storage_url
+        self.foreign_url = emulator.foreign_url
         self.ca_path = emulator.ca_path
         self.tokens = emulator.tokens
         self.port = emulator.port

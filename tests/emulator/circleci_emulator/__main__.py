@@ -29,6 +29,7 @@ def parse_args(argv=None):
     parser.add_argument('--port', type=int, default=int(os.environ.get('EMULATOR_PORT') or 8765))
     parser.add_argument('--artifact-port', type=int, default=0)
     parser.add_argument('--storage-port', type=int, default=0)
+    parser.add_argument('--foreign-port', type=int, default=0, help='port of the listener that redirect faults point to')
     parser.add_argument('--seed', default='default', help='default, or a YAML/JSON seed file')
     parser.add_argument('--tls', action='store_true', help='serve HTTPS on the API port with a throw-away CA')
     parser.add_argument('--ca-file', default=None, help='where to write the CA certificate (with --tls)')
@@ -58,7 +59,8 @@ def main(argv=None):
     try:
         emulator = Emulator(seed=args.seed, host=args.host, port=args.port, tls=args.tls, time_scale=args.time_scale,
                             latency_ms=args.latency_ms, fault_rules=rules, artifact_port=args.artifact_port,
-                            storage_port=args.storage_port, ca_file=args.ca_file, rate_limit=args.rate_limit)
+                            storage_port=args.storage_port, ca_file=args.ca_file, rate_limit=args.rate_limit,
+                            foreign_port=args.foreign_port)
     except ListenError as exc:
         # one line, no traceback: `make emulator` users only need to know which port and how to pick another
         sys.stderr.write('circleci-emulator: %s\n' % exc)

@@ -12,6 +12,9 @@ import json
 import re
 import socket
 import time
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from .faults import REDIRECT_MARK
 
 NGINX_PAGE = '<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n<center><h1>{code} {reason}</h1></center>\r\n' \
              '<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n'
@@ -157,8 +160,30 @@ def send_malformed(handler, spec, entry, real):  # pylint: disable=unused-argume
     handler.wfile.write(_with_length(head, len(garbled)) + garbled)
 
 
+def redirect_location(handler, spec):
+    """Where a redirect points: the same path on the foreign listener (without circle-token, so any token that arrives
+    there was sent by the client), or on the API listener with a mark that stops the rule from firing again."""
+    split = urlsplit(handler.path)
+    pairs = parse_qsl(split.query, keep_blank_values=True)
+    if spec.get('to', 'foreign') == 'same':
+        base = handler.emu.base_url
+        pairs.append((REDIRECT_MARK, '1'))
+    else:
+        base = handler.emu.foreign_url
+        pairs = [(k, v) for k, v in pairs if k.lower() != 'circle-token']
+    return base + split.path + ('?' + urlencode(pairs) if pairs else '')
+
+
+def send_redirect(handler, spec, entry, real):  # pylint: disable=unused-argument
+    """redirect: 3xx with Location, before the request takes effect; the client decides whether to follow."""
+    entry['redirect_to'] = spec.get('to', 'foreign')
+    status = int(spec.get('status', 307))
+    _record(handler, entry, status)
+    handler.send_bytes(status, b'', None, {'Location': redirect_location(handler, spec)})
+
+
 SENDERS = {
     '429': send_429, '500': send_5xx, '502': send_5xx, '503': send_5xx, '504': send_5xx,
     'reset': send_reset, 'slow': send_slow, 'timeout': send_timeout,
-    'truncated': send_truncated, 'malformed': send_malformed,
+    'truncated': send_truncated, 'malformed': send_malformed, 'redirect': send_redirect,
 }

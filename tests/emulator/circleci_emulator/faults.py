@@ -6,7 +6,7 @@ import random
 import re
 import threading
 
-KINDS = ('429', '500', '502', '503', '504', 'reset', 'slow', 'truncated', 'malformed', 'timeout')
+KINDS = ('429', '500', '502', '503', '504', 'reset', 'slow', 'truncated', 'malformed', 'timeout', 'redirect')
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 REDIRECT_TARGETS = ('foreign', 'same')
 # Added to the query of a same-origin redirect; redirect rules ignore requests that carry it, so a rule without a

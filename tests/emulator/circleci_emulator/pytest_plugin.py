@@ -104,6 +104,22 @@ class AdminClient:
         """GET /rate-limit: {"enabled", "rps", "burst", "buckets"}."""
         return self._call('GET', '/rate-limit')
 
+    def foreign_requests(self):
+        """GET /foreign: what the foreign listener (target of redirect faults) received, without secrets."""
+        return self._call('GET', '/foreign')['requests']
+
+    def clear_foreign(self):
+        """DELETE /foreign."""
+        return self._call('DELETE', '/foreign')
+
+    def canaries(self, values):
+        """POST /canaries: strings whose arrival at the foreign listener sets canary_found; returns the count."""
+        return self._call('POST', '/canaries', {'values': list(values)})['canaries']
+
+    def clear_canaries(self):
+        """DELETE /canaries."""
+        return self._call('DELETE', '/canaries')
+
     def wait_idle(self, timeout=5.0):
         """Wait until no /api/ request is in flight (e.g. a slow fault the client gave up on); returns the counters."""
         deadline = time.monotonic() + timeout

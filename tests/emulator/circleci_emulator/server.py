@@ -249,7 +249,8 @@ class ApiHandler(BaseHandler):
             self.emu.stop_event.wait(self.emu.latency_ms / 1000.0)
         if is_api and self.over_rate_limit(token, entry):
             return
-        rule = self.emu.faults.pick(self.command, path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path) if is_api else None
+        rule = self.emu.faults.pick(self.command, path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path,
+                                    faults.REDIRECT_MARK in query) if is_api else None
         if rule is not None:
             self.apply_fault(rule, entry, path, split.query, query, raw, info, kind)
             return
@@ -941,7 +942,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
 
     def __init__(self, seed='default', host='127.0.0.1', port=0, tls=False, time_scale=1.0, latency_ms=0.0,
                  fault_rules=None, artifact_port=0, storage_port=0, ca_file=None,
-                 rate_limit=None):  # pylint: disable=too-many-arguments
+                 rate_limit=None, foreign_port=0):  # pylint: disable=too-many-arguments
         self.host = host
         self.seed_source = seed
         self.seed_data = state_mod.load_seed(seed)
@@ -976,6 +977,10 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.api_server = self._listen((host, port), ApiHandler, 'api', ssl_context, '--port or EMULATOR_PORT')
         self.artifact_server = self._listen((host, artifact_port), ArtifactHandler, 'artifacts', None, '--artifact-port')
         self.storage_server = self._listen((host, storage_port), StorageHandler, 'storage', None, '--storage-port')
+        # imported here: foreign.py builds on this module's BaseHandler
+        from . import foreign  # pylint: disable=import-outside-toplevel
+        self.foreign_log = foreign.ForeignLog()
+        self.foreign_server = self._listen((host, foreign_port), foreign.ForeignHandler, 'foreign', None, '--foreign-port')
         scheme = 'https' if tls else 'http'
         self.port = self.api_server.server_address[1]
         self.base_url = '%s://%s:%d' % (scheme, host, self.port)
@@ -983,6 +988,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.admin_url = self.base_url + '/_emulator'
         self.artifact_url = 'http://%s:%d' % (host, self.artifact_server.server_address[1])
         self.storage_url = 'http://%s:%d' % (host, self.storage_server.server_address[1])
+        self.foreign_url = 'http://%s:%d' % (host, self.foreign_server.server_address[1])
         self._wire_state()
         self._threads = []
 
@@ -1008,7 +1014,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
 
     def start(self):
         """Serve in background daemon threads."""
-        for srv in (self.api_server, self.artifact_server, self.storage_server):
+        for srv in self._servers:
             thread = threading.Thread(target=srv.serve_forever, kwargs={'poll_interval': 0.2}, daemon=True,
                                       name='circleci-emulator-%s' % srv.listener)
             thread.start()
@@ -1018,14 +1024,15 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     def stop(self):
         """Stop all listeners."""
         self.stop_event.set()
-        for srv in (self.api_server, self.artifact_server, self.storage_server):
+        for srv in self._servers:
             srv.shutdown()
             srv.server_close()
 
     def ready_info(self):
         """The ready-file JSON."""
         return {'api_url': self.api_url, 'admin_url': self.admin_url, 'artifact_url': self.artifact_url,
-                'storage_url': self.storage_url, 'pid': os.getpid(), 'tokens': self.tokens, 'ca_path': self.ca_path}
+                'storage_url': self.storage_url, 'pid': os.getpid(), 'tokens': self.tokens, 'ca_path': self.ca_path,
+                'foreign_url': self.foreign_url}
 
     # state control
     def state_token_info(self, token):
@@ -1058,6 +1065,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.faults.add(self.initial_faults)
         self.latency_ms = self.initial_latency
         self.rate_limiter.configure(*self.initial_rate_limit)
+        self.foreign_log.clear_canaries()
         self.clear_log()
 
     # log
@@ -1097,7 +1105,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         return counts
 
     def clear_log(self):
-        """Clear log, counters and leaks."""
+        """Clear log, counters, leaks and the foreign listener's log."""
+        self.foreign_log.clear()
         with self.log_lock:
             self._log = []
             self._leaks = []
