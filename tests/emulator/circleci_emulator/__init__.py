@@ -19,6 +19,7 @@ class EmulatorHandle:
         self.storage_url = emulator.storage_url
         self.foreign_url = emulator.foreign_url
         self.ca_path = emulator.ca_path
+        self.other_ca_path = emulator.other_ca_path
         self.tokens = emulator.tokens
         self.port = emulator.port
 

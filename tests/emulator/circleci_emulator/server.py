@@ -965,30 +965,33 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.rate_limiter = ratelimit.RateLimiter(*self.initial_rate_limit)
         self.state = state_mod.State(self.seed_data, self.clock, self.key_cache)
         self.ca_path = None
+        self.other_ca_path = None
         self._tmpdir = None
         ssl_context = None
         if tls:
             from . import tlsutil  # pylint: disable=import-outside-toplevel
             self._tmpdir = tempfile.mkdtemp(prefix='circleci-emulator-tls-')
             self.ca_path, cert, key = tlsutil.make_certs(self._tmpdir, ca_file)
+            self.other_ca_path = tlsutil.write_unrelated_ca(self.ca_path)
             ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ssl_context.load_cert_chain(cert, key)
         self._servers = []
         self.api_server = self._listen((host, port), ApiHandler, 'api', ssl_context, '--port or EMULATOR_PORT')
-        self.artifact_server = self._listen((host, artifact_port), ArtifactHandler, 'artifacts', None, '--artifact-port')
-        self.storage_server = self._listen((host, storage_port), StorageHandler, 'storage', None, '--storage-port')
+        self.artifact_server = self._listen((host, artifact_port), ArtifactHandler, 'artifacts', ssl_context, '--artifact-port')
+        self.storage_server = self._listen((host, storage_port), StorageHandler, 'storage', ssl_context, '--storage-port')
         # imported here: foreign.py builds on this module's BaseHandler
         from . import foreign  # pylint: disable=import-outside-toplevel
         self.foreign_log = foreign.ForeignLog()
-        self.foreign_server = self._listen((host, foreign_port), foreign.ForeignHandler, 'foreign', None, '--foreign-port')
+        self.foreign_server = self._listen((host, foreign_port), foreign.ForeignHandler, 'foreign', ssl_context,
+                                           '--foreign-port')
         scheme = 'https' if tls else 'http'
         self.port = self.api_server.server_address[1]
         self.base_url = '%s://%s:%d' % (scheme, host, self.port)
         self.api_url = self.base_url + API_PREFIX
         self.admin_url = self.base_url + '/_emulator'
-        self.artifact_url = 'http://%s:%d' % (host, self.artifact_server.server_address[1])
-        self.storage_url = 'http://%s:%d' % (host, self.storage_server.server_address[1])
-        self.foreign_url = 'http://%s:%d' % (host, self.foreign_server.server_address[1])
+        self.artifact_url = '%s://%s:%d' % (scheme, host, self.artifact_server.server_address[1])
+        self.storage_url = '%s://%s:%d' % (scheme, host, self.storage_server.server_address[1])
+        self.foreign_url = '%s://%s:%d' % (scheme, host, self.foreign_server.server_address[1])
         self._wire_state()
         self._threads = []
 
@@ -1032,7 +1035,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         """The ready-file JSON."""
         return {'api_url': self.api_url, 'admin_url': self.admin_url, 'artifact_url': self.artifact_url,
                 'storage_url': self.storage_url, 'pid': os.getpid(), 'tokens': self.tokens, 'ca_path': self.ca_path,
-                'foreign_url': self.foreign_url}
+                'foreign_url': self.foreign_url, 'other_ca_path': self.other_ca_path}
 
     # state control
     def state_token_info(self, token):
