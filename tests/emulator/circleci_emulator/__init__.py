@@ -13,6 +13,7 @@ class EmulatorHandle:
 
     def __init__(self, emulator: Emulator):
         self.emulator = emulator
+        self.base_url = emulator.base_url
         self.api_url = emulator.api_url
         self.admin_url = emulator.admin_url
         self.artifact_url = emulator.artifact_url
