@@ -10,8 +10,16 @@ import sys
 import tempfile
 import threading
 
-from . import faults as faults_mod
-from .server import Emulator
+from . import faults as faults_mod, ratelimit
+from .server import Emulator, ListenError
+
+
+def _rate_limit(text):
+    """argparse type for --rate-limit: a bad value is a usage error, not a traceback."""
+    try:
+        return ratelimit.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def parse_args(argv=None):
@@ -21,12 +29,15 @@ def parse_args(argv=None):
     parser.add_argument('--port', type=int, default=int(os.environ.get('EMULATOR_PORT') or 8765))
     parser.add_argument('--artifact-port', type=int, default=0)
     parser.add_argument('--storage-port', type=int, default=0)
+    parser.add_argument('--foreign-port', type=int, default=0, help='port of the listener that redirect faults point to')
     parser.add_argument('--seed', default='default', help='default, or a YAML/JSON seed file')
     parser.add_argument('--tls', action='store_true', help='serve HTTPS on the API port with a throw-away CA')
     parser.add_argument('--ca-file', default=None, help='where to write the CA certificate (with --tls)')
     parser.add_argument('--ready-file', default=None, help='write the ready JSON here once listening')
     parser.add_argument('--time-scale', type=float, default=1.0, help='build clock speed factor')
     parser.add_argument('--latency-ms', type=float, default=0.0, help='added latency per API request')
+    parser.add_argument('--rate-limit', default=None, type=_rate_limit, metavar='RPS[:BURST]',
+                        help='per-token token bucket: RPS refill rate, BURST bucket size (default RPS)')
     parser.add_argument('--fault', action='append', default=[], help="fault rule, e.g. 'kind=429,path=/envvar,nth=3,retry_after=date'")
     return parser.parse_args(argv)
 
@@ -45,9 +56,15 @@ def main(argv=None):
     """Run in the foreground until SIGTERM/SIGINT."""
     args = parse_args(argv)
     rules = [faults_mod.parse_cli_rule(r) for r in args.fault]
-    emulator = Emulator(seed=args.seed, host=args.host, port=args.port, tls=args.tls, time_scale=args.time_scale,
-                        latency_ms=args.latency_ms, fault_rules=rules, artifact_port=args.artifact_port,
-                        storage_port=args.storage_port, ca_file=args.ca_file)
+    try:
+        emulator = Emulator(seed=args.seed, host=args.host, port=args.port, tls=args.tls, time_scale=args.time_scale,
+                            latency_ms=args.latency_ms, fault_rules=rules, artifact_port=args.artifact_port,
+                            storage_port=args.storage_port, ca_file=args.ca_file, rate_limit=args.rate_limit,
+                            foreign_port=args.foreign_port)
+    except ListenError as exc:
+        # one line, no traceback: `make emulator` users only need to know which port and how to pick another
+        sys.stderr.write('circleci-emulator: %s\n' % exc)
+        return 2
     done = threading.Event()
 
     def _stop(_signum, _frame):

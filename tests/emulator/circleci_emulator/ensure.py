@@ -1,6 +1,7 @@
 """Launcher for other processes: start the emulator detached if needed, print its ready JSON; or stop it.
 
-python -m circleci_emulator.ensure --state-file PATH [--seed default|FILE] [--tls] [--time-scale X]
+python -m circleci_emulator.ensure --state-file PATH [--seed default|FILE] [--tls] [--time-scale X] [--port N]
+                                   [--rate-limit RPS[:BURST]]
 python -m circleci_emulator.ensure --state-file PATH --stop
 """
 
@@ -61,6 +62,7 @@ def start(state_file, extra_args, timeout=20.0):
     os.makedirs(os.path.dirname(os.path.abspath(state_file)), exist_ok=True)
     env = dict(os.environ)
     env['PYTHONPATH'] = PACKAGE_PARENT + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
+    log_start = os.path.getsize(log_path) if os.path.exists(log_path) else 0
     with open(log_path, 'ab') as log, open(os.devnull, 'rb') as devnull:
         proc = subprocess.Popen(  # pylint: disable=consider-using-with
             [sys.executable, '-m', 'circleci_emulator', '--ready-file', state_file] + extra_args,
@@ -71,9 +73,22 @@ def start(state_file, extra_args, timeout=20.0):
         if info and info.get('pid') == proc.pid and _answers(info):
             return info
         if proc.poll() is not None:
-            break
+            raise SystemExit(_failure_line(log_path, log_start) or 'circleci emulator exited with status %s; see %s'
+                             % (proc.returncode, log_path))
         time.sleep(0.1)
     raise SystemExit('circleci emulator did not become ready; see %s' % log_path)
+
+
+def _failure_line(log_path, offset):
+    """The emulator's own one-line error (e.g. a busy port) from what it logged in this start, if any."""
+    try:
+        with open(log_path, 'rb') as handle:
+            handle.seek(offset)
+            lines = handle.read().decode('utf-8', 'replace').splitlines()
+    except OSError:
+        return None
+    found = [line for line in lines if line.startswith('circleci-emulator: ')]
+    return found[-1] if found else None
 
 
 def stop(state_file, timeout=10.0):
@@ -98,6 +113,7 @@ def main(argv=None):
     parser.add_argument('--tls', action='store_true')
     parser.add_argument('--time-scale', default=None)
     parser.add_argument('--port', default='0')
+    parser.add_argument('--rate-limit', default=None, metavar='RPS[:BURST]')
     args = parser.parse_args(argv)
     state_file = os.path.abspath(args.state_file)
     if args.stop:
@@ -113,6 +129,8 @@ def main(argv=None):
             extra += ['--tls', '--ca-file', state_file + '.ca.pem']
         if args.time_scale:
             extra += ['--time-scale', str(args.time_scale)]
+        if args.rate_limit:
+            extra += ['--rate-limit', args.rate_limit]
         info = start(state_file, extra)
     sys.stdout.write(json.dumps(info) + '\n')
     return 0

@@ -6,7 +6,12 @@ import random
 import re
 import threading
 
-KINDS = ('429', '500', '502', '503', '504', 'reset', 'slow', 'truncated', 'malformed')
+KINDS = ('429', '500', '502', '503', '504', 'reset', 'slow', 'truncated', 'malformed', 'timeout', 'redirect')
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+REDIRECT_TARGETS = ('foreign', 'same')
+# Added to the query of a same-origin redirect; redirect rules ignore requests that carry it, so a rule without a
+# `times` limit cannot send the client round in circles.
+REDIRECT_MARK = '_emulator_redirected'
 
 
 def parse_cli_rule(text: str) -> dict:
@@ -18,7 +23,7 @@ def parse_cli_rule(text: str) -> dict:
         key, dummy, value = part.partition('=')
         key = key.strip()
         value = value.strip()
-        if key in ('nth', 'times'):
+        if key in ('nth', 'times', 'status'):
             rule[key] = int(value)
         elif key in ('share', 'delay', 'seed'):
             rule[key] = float(value) if key != 'seed' else int(value)
@@ -52,10 +57,27 @@ class FaultRule:
         self.rng = random.Random(spec.get('seed', 0))
         self.seen = 0
         self.fired = 0
+        self._check_kind_options()
 
-    def matches(self, method: str, path: str) -> bool:
+    def _check_kind_options(self):
+        """Refuse options that cannot work, at POST time rather than as a surprise mid-test."""
+        spec = self.spec
+        if spec.get('delay') is not None and float(spec['delay']) < 0:
+            raise ValueError('delay must be >= 0')
+        if self.kind != 'redirect':
+            return
+        if int(spec.get('status', 307)) not in REDIRECT_STATUSES:
+            raise ValueError('redirect status must be one of %s' % ', '.join(map(str, REDIRECT_STATUSES)))
+        if spec.get('to', 'foreign') not in REDIRECT_TARGETS:
+            raise ValueError("redirect 'to' must be 'foreign' or 'same'")
+        if spec.get('after'):
+            raise ValueError('a redirect answers before the request takes effect; after: true is not possible')
+
+    def matches(self, method: str, path: str, marked: bool = False) -> bool:
         """Count a matching request and say whether the fault fires for it."""
         if self.method and self.method.upper() != method.upper():
+            return False
+        if marked and self.kind == 'redirect':
             return False
         if self.path and not self.path.search(path):
             return False
@@ -94,12 +116,15 @@ class FaultSet:
         with self._lock:
             self.rules = []
 
-    def pick(self, method, path):
-        """The first rule that fires for this request, or None. Every rule counts the request."""
+    def pick(self, method, path, marked=False):
+        """The first rule that fires for this request, or None. Every rule counts the request.
+
+        marked: the request follows one of our same-origin redirects (redirect rules skip it).
+        """
         chosen = None
         with self._lock:
             for rule in self.rules:
-                if rule.matches(method, path) and chosen is None:
+                if rule.matches(method, path, marked) and chosen is None:
                     chosen = rule
         return chosen
 

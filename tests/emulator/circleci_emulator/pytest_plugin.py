@@ -5,6 +5,8 @@ Enable with ``pytest_plugins = ["circleci_emulator.pytest_plugin"]``.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -86,6 +88,46 @@ class AdminClient:
         if scale is not None:
             payload['scale'] = scale
         return self._call('POST', '/clock', payload)
+
+    def rate_limit(self, rps, burst=None):
+        """POST /rate-limit: per-token bucket of `burst` (default rps) refilled at `rps`; rps 0 turns it off."""
+        payload = {'rps': rps}
+        if burst is not None:
+            payload['burst'] = burst
+        return self._call('POST', '/rate-limit', payload)
+
+    def rate_limit_off(self):
+        """DELETE /rate-limit."""
+        return self._call('DELETE', '/rate-limit')
+
+    def rate_limit_state(self):
+        """GET /rate-limit: {"enabled", "rps", "burst", "buckets"}."""
+        return self._call('GET', '/rate-limit')
+
+    def foreign_requests(self):
+        """GET /foreign: what the foreign listener (target of redirect faults) received, without secrets."""
+        return self._call('GET', '/foreign')['requests']
+
+    def clear_foreign(self):
+        """DELETE /foreign."""
+        return self._call('DELETE', '/foreign')
+
+    def canaries(self, values):
+        """POST /canaries: strings whose arrival at the foreign listener sets canary_found; returns the count."""
+        return self._call('POST', '/canaries', {'values': list(values)})['canaries']
+
+    def clear_canaries(self):
+        """DELETE /canaries."""
+        return self._call('DELETE', '/canaries')
+
+    def wait_idle(self, timeout=5.0):
+        """Wait until no /api/ request is in flight (e.g. a slow fault the client gave up on); returns the counters."""
+        deadline = time.monotonic() + timeout
+        while True:
+            counters = self.counters()
+            if counters['in_flight'] == 0 or time.monotonic() >= deadline:
+                return counters
+            time.sleep(0.02)
 
     def set_envvar(self, slug, name, value):
         """Change a variable behind the module's back (not logged)."""

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import email.utils
 import hashlib
 import hmac
 import json
@@ -14,13 +13,12 @@ import ssl
 import struct
 import tempfile
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import yaml
 
-from . import edn, faults, state as state_mod
+from . import admin_ext, concurrency, edn, fault_answers, faults, ratelimit, state as state_mod
 from .state import ApiError
 
 API_PREFIX = '/api/v1.1'
@@ -30,9 +28,6 @@ HTML_404 = (
     '<meta content="text/html; charset=utf-8" http-equiv="Content-Type"></head>'
     '<body><div id="app"><h1>404</h1><p>The page you are looking for was not found.</p></div></body></html>\n'
 )
-NGINX_PAGE = '<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n<center><h1>{code} {reason}</h1></center>\r\n' \
-             '<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n'
-REASONS = {500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out'}
 BLOCK = 65536
 
 
@@ -108,6 +103,23 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):  # quiet: clients hang up, TLS handshakes fail, faults reset
         return
+
+
+class ListenError(OSError):
+    """A listener could not bind. Carries the option that picks another port, so the CLI can say it in one line."""
+
+    def __init__(self, host, port, reason, option):
+        super().__init__('cannot listen on %s:%d: %s; pick another with %s' % (host, port, reason, option))
+        self.option = option
+
+
+def listen(addr, handler, emulator, listener, ssl_context=None, option='--port'):
+    """Bind a Server, turning a busy or forbidden port into a ListenError instead of a bare socket error."""
+    try:
+        return Server(addr, handler, emulator, listener, ssl_context)
+    except OSError as exc:
+        reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
+        raise ListenError(addr[0], addr[1], reason, option) from exc
 
 
 class BaseHandler(BaseHTTPRequestHandler):
@@ -222,6 +234,11 @@ class ApiHandler(BaseHandler):
         if path == '/_emulator' or path.startswith('/_emulator/'):
             self.admin(path[len('/_emulator'):], raw)
             return
+        with self.emu.in_flight.track(path):
+            self.serve(split, path, query, raw)
+
+    def serve(self, split, path, query, raw):
+        """Answer one non-admin request: latency, rate limit, faults, then the router."""
         token, way = extract_token(self.headers, query)
         kind, info = self.emu.state_token_info(token)
         entry = {'method': self.command, 'path': path, 'query': redact_query(query), 'auth': way, 'token_kind': kind,
@@ -229,7 +246,10 @@ class ApiHandler(BaseHandler):
         is_api = path.startswith('/api/')
         if is_api and self.emu.latency_ms > 0:
             self.emu.stop_event.wait(self.emu.latency_ms / 1000.0)
-        rule = self.emu.faults.pick(self.command, path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path) if is_api else None
+        if is_api and self.over_rate_limit(token, entry):
+            return
+        rule = self.emu.faults.pick(self.command, path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path,
+                                    faults.REDIRECT_MARK in query) if is_api else None
         if rule is not None:
             self.apply_fault(rule, entry, path, split.query, query, raw, info, kind)
             return
@@ -237,6 +257,16 @@ class ApiHandler(BaseHandler):
         entry['status'] = resp.status
         self.emu.record(entry, api=is_api)
         self.send_api(resp)
+
+    def over_rate_limit(self, token, entry):
+        """Answer 429 at once if the token's bucket is empty; the request then has no effect and meets no fault rule."""
+        retry_after = self.emu.rate_limiter.take(token)
+        if retry_after is None:
+            return False
+        entry.update(status=429, fault='rate-limit')
+        self.emu.record(entry, api=True, rate_limited=True)
+        self.send_json(429, {'message': 'Rate limit exceeded.'}, {'Retry-After': str(retry_after)})
+        return True
 
     def api_response(self, path, raw_query, query, raw, info, kind):  # pylint: disable=too-many-arguments
         """Run the router, turning errors into answers (never a traceback)."""
@@ -266,76 +296,8 @@ class ApiHandler(BaseHandler):
             self.send_bytes(resp.status, edn.to_edn(resp.payload).encode('utf-8'), 'application/edn; charset=utf-8', headers)
 
     def apply_fault(self, rule, entry, path, raw_query, query, raw, info, kind):  # pylint: disable=too-many-arguments
-        """Answer with the fault instead of (or after) the real handler."""
-        spec = rule.spec
-        fkind = rule.kind
-        real = None
-        if spec.get('after') or (fkind in ('truncated', 'malformed', 'slow') and self.command in ('GET', 'HEAD')) or fkind == 'slow':
-            if fkind == 'slow':
-                self.emu.stop_event.wait(float(spec.get('delay', 30)))
-            real = self.api_response(path, raw_query, query, raw, info, kind)
-        if fkind == 'slow':
-            entry['status'] = real.status
-            entry['fault'] = fkind
-            self.emu.record(entry, api=True)
-            try:
-                self.send_api(real)
-            except OSError:
-                self.close_connection = True
-            return
-        entry['fault'] = fkind
-        if fkind == 'reset':
-            entry['status'] = 0
-            self.emu.record(entry, api=True)
-            self.reset_connection()
-            return
-        if fkind == '429':
-            entry['status'] = 429
-            self.emu.record(entry, api=True)
-            headers = {}
-            retry_after = spec.get('retry_after', 2)
-            if retry_after == 'date':
-                headers['Retry-After'] = email.utils.formatdate(time.time() + 2, usegmt=True)
-            elif retry_after not in ('none', None, ''):
-                headers['Retry-After'] = str(int(retry_after))
-            self.send_bytes(429, b'Rate limited.', 'text/plain; charset=utf-8', headers)
-            return
-        if fkind in ('500', '502', '503', '504'):
-            code = int(fkind)
-            entry['status'] = code
-            self.emu.record(entry, api=True)
-            body_kind = spec.get('body') or ('json' if code in (500, 503) else 'html')
-            if body_kind == 'html':
-                page = NGINX_PAGE.format(code=code, reason=REASONS[code]).encode('utf-8')
-                self.send_bytes(code, page, 'text/html', {})
-            else:
-                self.send_json(code, {'message': REASONS[code]})
-            return
-        body = None
-        if real is not None and real.kind == 'json':
-            body = json.dumps(real.payload, separators=(',', ':')).encode('utf-8')
-        if body is None or len(body) < 4:
-            body = json.dumps({'message': 'ok', 'padding': 'x' * 32}).encode('utf-8')
-        entry['status'] = 200 if fkind == 'malformed' else (real.status if real is not None else 200)
-        self.emu.record(entry, api=True)
-        if fkind == 'malformed':
-            self.send_bytes(200, b'{"message": "ok", "value": [1, 2,', 'application/json; charset=utf-8')
-            return
-        # truncated: announce the full length, send half, close
-        self.send_response(entry['status'])
-        self.send_header('Content-Type', 'application/json; charset=utf-8')
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body[:len(body) // 2])
-            self.wfile.flush()
-        except OSError:
-            pass
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        """Answer with the fault instead of (or after) the real handler (see fault_answers)."""
+        fault_answers.answer(self, rule, entry, lambda: self.api_response(path, raw_query, query, raw, info, kind))
 
     # ------------------------------------------------------------------ admin
     def admin(self, sub, raw):
@@ -389,6 +351,8 @@ class ApiHandler(BaseHandler):
                 if data.get('advance') is not None:
                     emu.clock.advance(float(data['advance']))
                 self.send_json(200, {'now': state_mod.iso(emu.clock.now()), 'scale': emu.clock.scale})
+            elif (sub, method) in admin_ext.ROUTES:
+                self.send_json(200, admin_ext.ROUTES[(sub, method)](emu, data))
             elif sub.startswith('/projects/') and sub.endswith('/envvar') and method == 'POST':
                 parts = sub.split('/')
                 if len(parts) != 6:
@@ -967,11 +931,17 @@ def ep_ssh_users(emu, st, method, segs, query, raw, headers, info, kind, need_au
 
 
 # ---------------------------------------------------------------------- Emulator
+def fresh_counts():
+    """Zeroed /_emulator/counters (in_flight and max_in_flight are added from the gauge)."""
+    return {'reads': 0, 'writes': 0, 'total': 0, 'by_method': {}, 'rate_limited': 0}
+
+
 class Emulator:  # pylint: disable=too-many-instance-attributes
     """Three listeners plus state; start() runs them in daemon threads."""
 
     def __init__(self, seed='default', host='127.0.0.1', port=0, tls=False, time_scale=1.0, latency_ms=0.0,
-                 fault_rules=None, artifact_port=0, storage_port=0, ca_file=None):  # pylint: disable=too-many-arguments
+                 fault_rules=None, artifact_port=0, storage_port=0, ca_file=None,
+                 rate_limit=None, foreign_port=0):  # pylint: disable=too-many-arguments
         self.host = host
         self.seed_source = seed
         self.seed_data = state_mod.load_seed(seed)
@@ -988,29 +958,52 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self._log = []
         self._leaks = []
         self._seq = 0
-        self._counts = {'reads': 0, 'writes': 0, 'total': 0, 'by_method': {}}
+        self._counts = fresh_counts()
+        self.in_flight = concurrency.InFlight()
+        self.initial_rate_limit = ratelimit.parse(rate_limit)
+        self.rate_limiter = ratelimit.RateLimiter(*self.initial_rate_limit)
         self.state = state_mod.State(self.seed_data, self.clock, self.key_cache)
         self.ca_path = None
+        self.other_ca_path = None
         self._tmpdir = None
         ssl_context = None
         if tls:
             from . import tlsutil  # pylint: disable=import-outside-toplevel
             self._tmpdir = tempfile.mkdtemp(prefix='circleci-emulator-tls-')
             self.ca_path, cert, key = tlsutil.make_certs(self._tmpdir, ca_file)
+            self.other_ca_path = tlsutil.write_unrelated_ca(self.ca_path)
             ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ssl_context.load_cert_chain(cert, key)
-        self.api_server = Server((host, port), ApiHandler, self, 'api', ssl_context)
-        self.artifact_server = Server((host, artifact_port), ArtifactHandler, self, 'artifacts')
-        self.storage_server = Server((host, storage_port), StorageHandler, self, 'storage')
+        self._servers = []
+        self.api_server = self._listen((host, port), ApiHandler, 'api', ssl_context, '--port or EMULATOR_PORT')
+        self.artifact_server = self._listen((host, artifact_port), ArtifactHandler, 'artifacts', ssl_context, '--artifact-port')
+        self.storage_server = self._listen((host, storage_port), StorageHandler, 'storage', ssl_context, '--storage-port')
+        # imported here: foreign.py builds on this module's BaseHandler
+        from . import foreign  # pylint: disable=import-outside-toplevel
+        self.foreign_log = foreign.ForeignLog()
+        self.foreign_server = self._listen((host, foreign_port), foreign.ForeignHandler, 'foreign', ssl_context,
+                                           '--foreign-port')
         scheme = 'https' if tls else 'http'
         self.port = self.api_server.server_address[1]
         self.base_url = '%s://%s:%d' % (scheme, host, self.port)
         self.api_url = self.base_url + API_PREFIX
         self.admin_url = self.base_url + '/_emulator'
-        self.artifact_url = 'http://%s:%d' % (host, self.artifact_server.server_address[1])
-        self.storage_url = 'http://%s:%d' % (host, self.storage_server.server_address[1])
+        self.artifact_url = '%s://%s:%d' % (scheme, host, self.artifact_server.server_address[1])
+        self.storage_url = '%s://%s:%d' % (scheme, host, self.storage_server.server_address[1])
+        self.foreign_url = '%s://%s:%d' % (scheme, host, self.foreign_server.server_address[1])
         self._wire_state()
         self._threads = []
+
+    def _listen(self, addr, handler, listener, ssl_context, option):
+        """Bind one listener; if it fails, close those already bound so a failed start leaks no socket."""
+        try:
+            server = listen(addr, handler, self, listener, ssl_context, option)
+        except ListenError:
+            for bound in self._servers:
+                bound.server_close()
+            raise
+        self._servers.append(server)
+        return server
 
     @property
     def tokens(self):
@@ -1023,7 +1016,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
 
     def start(self):
         """Serve in background daemon threads."""
-        for srv in (self.api_server, self.artifact_server, self.storage_server):
+        for srv in self._servers:
             thread = threading.Thread(target=srv.serve_forever, kwargs={'poll_interval': 0.2}, daemon=True,
                                       name='circleci-emulator-%s' % srv.listener)
             thread.start()
@@ -1033,14 +1026,15 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     def stop(self):
         """Stop all listeners."""
         self.stop_event.set()
-        for srv in (self.api_server, self.artifact_server, self.storage_server):
+        for srv in self._servers:
             srv.shutdown()
             srv.server_close()
 
     def ready_info(self):
         """The ready-file JSON."""
         return {'api_url': self.api_url, 'admin_url': self.admin_url, 'artifact_url': self.artifact_url,
-                'storage_url': self.storage_url, 'pid': os.getpid(), 'tokens': self.tokens, 'ca_path': self.ca_path}
+                'storage_url': self.storage_url, 'pid': os.getpid(), 'tokens': self.tokens, 'ca_path': self.ca_path,
+                'foreign_url': self.foreign_url, 'other_ca_path': self.other_ca_path}
 
     # state control
     def state_token_info(self, token):
@@ -1072,12 +1066,15 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.faults.clear()
         self.faults.add(self.initial_faults)
         self.latency_ms = self.initial_latency
+        self.rate_limiter.configure(*self.initial_rate_limit)
+        self.foreign_log.clear_canaries()
         self.clear_log()
 
     # log
-    def record(self, entry, api):
-        """Append to the request log; count /api/ requests."""
+    def record(self, entry, api, rate_limited=False):
+        """Append to the request log; count /api/ requests (and the limiter's 429s)."""
         with self.log_lock:
+            self._counts['rate_limited'] += int(rate_limited)
             self._seq += 1
             entry['seq'] = self._seq
             self._log.append(entry)
@@ -1105,11 +1102,15 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     def counters(self):
         """Counters."""
         with self.log_lock:
-            return json.loads(json.dumps(self._counts))
+            counts = json.loads(json.dumps(self._counts))
+        counts.update(self.in_flight.view())
+        return counts
 
     def clear_log(self):
-        """Clear log, counters and leaks."""
+        """Clear log, counters, leaks and the foreign listener's log."""
+        self.foreign_log.clear()
         with self.log_lock:
             self._log = []
             self._leaks = []
-            self._counts = {'reads': 0, 'writes': 0, 'total': 0, 'by_method': {}}
+            self._counts = fresh_counts()
+        self.in_flight.reset()
