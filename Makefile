@@ -37,7 +37,7 @@ $(VENV)/.installed: tests/requirements.txt
 collection: venv
 	$(BIN)/python tests/harness/stage_collection.py $(CURDIR) $(COLLECTION)
 
-test: sanity units emulator-tests integration lint
+test: sanity units emulator-tests integration lint fault-matrix canary
 	@echo "make test: all suites passed"
 
 sanity: collection
@@ -54,6 +54,13 @@ integration: collection
 	status=0; (cd $(COLLECTION) && $(BIN)/ansible-test integration --color no --python 3.11 $(TARGETS)) || status=$$?; \
 	$(BIN)/python -m circleci_emulator.ensure --state-file $(EMULATOR_STATE) --stop || true; \
 	exit $$status
+
+# Robustness: every module under injected faults, and secrets as canaries (tests/robustness/README.md).
+fault-matrix: collection
+	$(BIN)/python tests/robustness/fault_matrix.py
+
+canary: collection
+	$(BIN)/python tests/robustness/canary.py
 
 # Docs, changelog, ansible-lint, the built tarball and the execution environment metadata (offline).
 # LINT_STEPS picks some of: docs changelog ansible-lint package ee.
