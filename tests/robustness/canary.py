@@ -168,7 +168,7 @@ def main():
     try:
         emulator.seed(seed)
         emulator.reset()
-        registered = emulator.admin('POST', '/canaries', {'canaries': list(canaries.values())}, ok=(200, 201, 204, 404, 405))
+        registered = emulator.admin('POST', '/canaries', {'values': list(canaries.values())}, ok=(200, 201, 204, 404, 405))
         canary_endpoint = registered.status_code < 400
         key_path = os.path.join(scratch, 'canary_ed25519')
         with open(key_path, 'w', encoding='utf-8') as handle:
@@ -212,6 +212,7 @@ def main():
                 problems.append('task failed: %s: %s' % (record['task'], str(record['result'].get('msg'))[:300]))
         log = emulator.requests()
         leaks = emulator.leaks()
+        foreign = emulator.admin('GET', '/foreign').json().get('requests', [])
         canary_report = None
         if canary_endpoint:
             canary_report = emulator.admin('GET', '/canaries', ok=(200, 404, 405))
@@ -231,6 +232,9 @@ def main():
     for entry in log:
         if entry.get('auth') not in ('header', 'none') and entry.get('listener') in ('api', 'artifacts'):
             problems.append('token sent by %s (not the Circle-Token header): %s %s' % (entry['auth'], entry['method'], entry['path']))
+    for entry in foreign:  # the other origin a write was redirected to must have received nothing of ours
+        problems.append('a request reached the foreign origin: %s %s (token %s, canary %s, %d body bytes)' % (
+            entry.get('method'), entry.get('path'), entry.get('token_present'), entry.get('canary_found'), entry.get('body_length') or 0))
     for leak in leaks:
         problems.append('token reached the storage host: %s %s %s' % (leak['method'], leak['path'], leak['found']))
     missing = uncovered(no_log_options())

@@ -211,6 +211,19 @@ def state_diff(before, after, prefix=''):
     return ['%s: %s -> %s' % (prefix, json.dumps(before)[:120], json.dumps(after)[:120])]
 
 
+def says_outcome_unknown(value):
+    """Whether a module result says, anywhere, that a write's outcome is unknown (error.outcome, failures[].outcome...).
+
+    ``applied`` counts too: it is what a client must conclude from a 2xx whose body was cut off, which the
+    emulator's ``truncated`` fault (without ``after``) sends for a write it did not apply; a real server does not.
+    """
+    if isinstance(value, dict):
+        return value.get('outcome') in ('unknown', 'applied') or any(says_outcome_unknown(item) for item in value.values())
+    if isinstance(value, list):
+        return any(says_outcome_unknown(item) for item in value)
+    return False
+
+
 def replayed_creating_posts(log):
     """``path -> times sent`` of the creating POSTs sent again after an attempt that may have reached the server.
 
@@ -303,12 +316,15 @@ def run_case(emulator, runner, scenario, position, fault, workdir):
     outcome, detail = outcome_of(run, result)
     changed_state = before != after or local_before != local_after
     reported = bool(result.get('changed')) if result is not None else None
+    # A write whose outcome the module could not learn may be reported as a change, when the result says so.
+    flagged = reported and not changed_state and says_outcome_unknown(result)
     replays = replayed_creating_posts(log)
     case = {
         'scenario': scenario.name, 'module': scenario.module, 'position': position, 'fault': fault,
         'fired': fired, 'outcome': outcome, 'detail': detail, 'seconds': round(run['seconds'], 2),
         'state_changed': changed_state, 'reported_changed': reported,
-        'wrong_changed': fired > 0 and reported is not None and reported != changed_state,
+        'wrong_changed': fired > 0 and reported is not None and reported != changed_state and not flagged,
+        'flagged_unknown': bool(flagged),
         'replayed': replays,
         'requests': ['%s %s -> %s%s' % (entry['method'], entry['path'], entry.get('status'),
                                         ' [%s]' % entry['fault'] if entry.get('fault') else '') for entry in log],
