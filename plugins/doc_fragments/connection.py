@@ -57,6 +57,14 @@ options:
       - Proxies are taken from the usual environment variables (E(HTTPS_PROXY), E(HTTP_PROXY), E(NO_PROXY)).
     type: int
     default: 5
+  max_concurrency:
+    description:
+      - How many requests may be in flight at once, across everything one task does (many projects, many variables).
+      - The client also adapts to CircleCI's rate limit. On a 429 answer it caps its request rate below what just
+        succeeded and waits for C(Retry-After); it raises the cap again while no 429 comes.
+      - If not set, the environment variable E(CIRCLECI_MAX_CONCURRENCY) is used, then the default.
+    type: int
+    default: 8
 notes:
   - Every module of this collection is in the action group C(community.circleci.circleci), so the connection
     options can be set once with C(module_defaults) (C(group/community.circleci.circleci)).

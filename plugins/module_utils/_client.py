@@ -54,9 +54,11 @@ from ansible_collections.community.circleci.plugins.module_utils._errors import 
     error_for_status,
 )
 from ansible_collections.community.circleci.plugins.module_utils._slug import Project
+from ansible_collections.community.circleci.plugins.module_utils._throttle import Throttle
 
 USER_AGENT = 'community.circleci (Ansible collection; +https://github.com/ansible-collections/community.circleci)'
 DEFAULT_API_URL = 'https://circleci.com/api/v1.1'
+DEFAULT_CONCURRENCY = 8  # requests in flight at once; see docs/performance.md for how it was chosen
 PAGE_SIZE = 100  # the most a v1.1 list endpoint returns per request
 MAX_REDIRECTS = 5
 # Repeating these cannot create anything new; any other method is repeatable only when the caller says so.
@@ -136,10 +138,14 @@ class RetryPolicy:
             return True
         return repeatable and (failure in ('sent', 'cut') or failure in RETRYABLE_SERVER_STATUSES)
 
+    def clamp(self, retry_after):
+        """A Retry-After within bounds (None stays None), so that a bogus header cannot stall a play."""
+        return None if retry_after is None else min(max(retry_after, 0.0), self.retry_after_max)
+
     def delay(self, retry_number, retry_after=None):
         """Seconds to wait before retry ``retry_number`` (1-based)."""
         if retry_after is not None:
-            return min(max(retry_after, 0.0), self.retry_after_max)
+            return self.clamp(retry_after)
         return self.rand() * min(self.backoff_max, self.backoff_base * (2 ** retry_number))
 
 
@@ -168,7 +174,7 @@ class CircleCIClient:
     """A keep-alive session to the CircleCI API with the collection's auth, TLS, retry and error rules."""
 
     def __init__(self, api_url, token, validate_certs=True, ca_path=None, timeout=30, retries=5,
-                 max_workers=4, read_only=False, warn=None, policy=None, session=None, user_agent=USER_AGENT):
+                 max_concurrency=DEFAULT_CONCURRENCY, read_only=False, warn=None, policy=None, session=None, user_agent=USER_AGENT):
         self.api_url = (api_url or DEFAULT_API_URL).rstrip('/')
         self._api_origin = _origin(self.api_url)
         self._token = token
@@ -177,19 +183,20 @@ class CircleCIClient:
         self._verify = (ca_path or True) if validate_certs else False
         self.timeout = timeout
         self.policy = policy or RetryPolicy(retries=retries)
-        self.max_workers = max(1, max_workers)
+        self.max_concurrency = max(1, max_concurrency)
         self.read_only = read_only
         self._warn = warn
         self._lock = threading.Lock()
-        # Bounds the requests in flight across every pool (a many-project converge nests pools).
-        self._in_flight = threading.BoundedSemaphore(self.max_workers)
+        # Bounds the requests in flight across every pool (a many-project converge nests pools) and
+        # paces them to the rate CircleCI's 429 answers teach.
+        self.throttle = Throttle(self.max_concurrency, clock=self.policy.clock, sleep=self.policy.sleep)
         self.retry_count = 0
         self.request_count = 0
         self._local = threading.local()  # this thread's newest API request, to name it in messages
         self.session = session or requests.Session()
         # The token is added per request (see _headers_for), so a redirect can never carry it.
         self.session.headers.update({'Accept': 'application/json', 'User-Agent': user_agent})
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.max_workers + 2, max_retries=0)
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.max_concurrency + 2, max_retries=0)
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
 
@@ -283,9 +290,9 @@ class CircleCIClient:
             except CircleCIError as error:
                 return Outcome(item, None, error)
 
-        if len(items) <= 1 or self.max_workers == 1:
+        if len(items) <= 1 or self.max_concurrency == 1:
             return [run(item) for item in items]
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(items))) as pool:
+        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(items))) as pool:
             return list(pool.map(run, items))
 
     # -- Downloads ----------------------------------------------------------------------------
@@ -347,10 +354,11 @@ class CircleCIClient:
         """
         for dummy in range(MAX_REDIRECTS + 1):
             self._note()
-            with self._in_flight:
+            with self.throttle.slot():
                 response = self.session.request(method, url, headers=self._headers_for(url, trusted, headers),
                                                 timeout=self.timeout, allow_redirects=False, stream=True,
                                                 verify=self._verify, **kwargs)
+            self.throttle.answered(response.status_code, self.policy.clamp(parse_retry_after(response.headers.get('Retry-After'))))
             if not response.is_redirect:
                 return response
             target = urljoin(url, response.headers['Location'])
@@ -491,7 +499,7 @@ def _failure(method, url, display_path, failure, response, error, retries, repea
             if not repeatable:
                 reason += '; not repeated, as the request may have reached CircleCI and repeating it could act twice'
         return TransportError(method, display_path, detail='; '.join(part for part in (reason, detail) if part),
-                              retries=retries, outcome=outcome)
+                              retries=retries, outcome=outcome, may_still_run=failure == 'sent' and _reason(error) == 'timed out')
     body = response.text
     error_class = error_for_status(failure, body)
     if error_class is RateLimitedError and response.headers.get('Retry-After'):

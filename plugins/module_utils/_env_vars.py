@@ -336,7 +336,7 @@ def _settle(client, project, plan, uncertain, outcome):
         if stored is not None and now == wanted and before != wanted:
             outcome[_APPLIED_KEY[change.action]].append(change.name)
             continue
-        if stored is not None and now == before and before != wanted:
+        if stored is not None and now == before and before != wanted and not error.may_still_run:
             error.outcome = NOT_APPLIED
         outcome['failures'].append(_failure(change, error))
 

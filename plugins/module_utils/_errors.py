@@ -66,8 +66,12 @@ class RequestError(CircleCIError):
 
     hint = ''
 
-    def __init__(self, method, path, status=None, api_message=None, detail=None, retries=0, outcome=NOT_APPLIED):
+    def __init__(self, method, path, status=None, api_message=None, detail=None, retries=0, outcome=NOT_APPLIED,
+                 may_still_run=False):
         self.method = method
+        # No answer came in time: CircleCI may still be carrying the request out, so a read-back that does
+        # not show it yet proves nothing.
+        self.may_still_run = may_still_run
         self.path = path
         self.status = status
         self.api_message = api_message
@@ -108,7 +112,8 @@ def confirm(error, read_back):
     """Settle a failed write by reading back; return only when the write is known to have been applied.
 
     For a write that may have landed (its answer lost), ``read_back()`` says whether it did: True
-    (carry on as after success), False (the error is raised as not applied), or None (cannot tell).
+    (carry on as after success), False (the error is raised as not applied, unless the request timed
+    out and may still be running), or None (cannot tell).
     Any other error, or a read-back that fails itself, raises ``error`` as it stands.
     """
     if not error.may_have_applied:
@@ -119,7 +124,7 @@ def confirm(error, read_back):
         raise error
     if applied is True:
         return
-    if applied is False:
+    if applied is False and not getattr(error, 'may_still_run', False):
         error.outcome = NOT_APPLIED
     raise error
 

@@ -16,6 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.community.circleci.plugins.module_utils._client import (
     DEFAULT_API_URL,
+    DEFAULT_CONCURRENCY,
     HAS_REQUESTS,
     USER_AGENT,
     CircleCIClient,
@@ -37,6 +38,7 @@ CONNECTION_SPEC = dict(
     ca_path=dict(type='path'),
     timeout=dict(type='float', default=30),
     retries=dict(type='int', default=5),
+    max_concurrency=dict(type='int', default=DEFAULT_CONCURRENCY, fallback=(env_fallback, ['CIRCLECI_MAX_CONCURRENCY'])),
 )
 
 # Kept in step with doc_fragments/project.py.
@@ -46,7 +48,6 @@ PROJECT_SPEC = dict(
     username=dict(type='str', aliases=['organization', 'org']),
 )
 
-CONCURRENCY = 4  # requests in flight at once; small, to stay well inside CircleCI's rate limits
 # What a wrongly shaped answer raises in code that reads it (a field missing, or of another type).
 SHAPE_ERRORS = (AttributeError, KeyError, TypeError, IndexError, ValueError)
 
@@ -83,6 +84,7 @@ class CircleCIModule(AnsibleModule):
             check_connection(self.params['api_url'], self.params['api_token'], self.params['ca_path'])
             self.require_at_least('timeout', 0.001)
             self.require_at_least('retries', 0)
+            self.require_at_least('max_concurrency', 1)
             self.project = self.parse_project(self.params['project']) if project_spec else None
         except InputError as error:
             self.fail_json(msg=str(error))
@@ -110,7 +112,7 @@ class CircleCIModule(AnsibleModule):
                 ca_path=self.params['ca_path'],
                 timeout=self.params['timeout'],
                 retries=self.params['retries'],
-                max_workers=CONCURRENCY,
+                max_concurrency=self.params['max_concurrency'],
                 read_only=self.check_mode,
                 warn=self.warn,
                 user_agent='%s ansible-core/%s' % (USER_AGENT, self.ansible_version),

@@ -100,7 +100,7 @@ options:
   fail_on_outcome:
     description:
       - With O(wait=true) and O(action=trigger) or O(action=retry), the outcomes that fail the task; the message names the build and its URL.
-      - The default fails on every outcome except V(success). Set V([]) to never fail because of the outcome.
+      - The default fails on every outcome but V(success). Set V([]) to never fail because of the outcome.
       - V(not_run) is reported for builds CircleCI decided not to run (for example, nobody follows the project).
     type: list
     elements: str
@@ -167,7 +167,7 @@ build:
       for V(cancel) the canceled (or already finished) build, for V(add_ssh_user) the build.
     - Values of C(build_parameters) are masked.
     - Not returned in check mode for V(trigger), nor with O(pipeline=true) (CircleCI returns no build).
-  returned: success, except as noted
+  returned: success, unless noted otherwise
   type: dict
   contains:
     build_num:

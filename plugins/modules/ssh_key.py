@@ -41,7 +41,7 @@ options:
     description:
       - The private key, unencrypted, in the PEM (PKCS#1, SEC1 or PKCS#8) or OpenSSH format; RSA, ECDSA or Ed25519.
       - Never shown in results, logs or diffs.
-      - Exactly one of O(private_key) and O(private_key_path) is needed, except with O(state=absent) and O(fingerprint).
+      - Exactly one of O(private_key) and O(private_key_path) is needed; with O(state=absent), O(fingerprint) may name the key instead.
     type: str
   private_key_path:
     description:

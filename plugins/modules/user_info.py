@@ -12,7 +12,7 @@ short_description: Read the CircleCI user that owns the API token
 version_added: 0.1.0
 description:
   - Reads the user that the API token belongs to (C(GET /me)).
-  - The Heroku API key is returned as CircleCI shows it, masked except its last four characters.
+  - The Heroku API key is returned as CircleCI shows it, masked but for its last four characters.
 author:
   - community.circleci contributors (@ansible-collections)
 extends_documentation_fragment:
@@ -58,7 +58,7 @@ user:
       type: str
       sample: Acme Bot
     heroku_api_key:
-      description: The Heroku API key, masked except its last four characters, or null.
+      description: The Heroku API key, masked but for its last four characters, or null.
       type: str
       sample: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx1234
 api_requests:

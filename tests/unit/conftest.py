@@ -42,10 +42,10 @@ def clock():
 def client(transport, clock):
     """A factory of real clients on the scripted transport, with a retry policy that never sleeps."""
 
-    def make(script=None, retries=5, read_only=False, deadline=300.0, max_workers=1, api_url=API, **options):
+    def make(script=None, retries=5, read_only=False, deadline=300.0, max_concurrency=1, api_url=API, **options):
         if script is not None:
             transport.load(script)
-        return _client.CircleCIClient(api_url, TOKEN, retries=retries, read_only=read_only, max_workers=max_workers,
+        return _client.CircleCIClient(api_url, TOKEN, retries=retries, read_only=read_only, max_concurrency=max_concurrency,
                                       policy=clock.policy(retries, deadline), **options)
 
     return make
@@ -60,7 +60,7 @@ def run(monkeypatch, transport, clock):
             module = importlib.import_module(MODULES + module)
 
         def make_client(**kwargs):
-            kwargs['max_workers'] = workers
+            kwargs['max_concurrency'] = workers
             kwargs['policy'] = clock.policy(kwargs['retries'])
             return _client.CircleCIClient(**kwargs)
 

@@ -267,7 +267,7 @@ def serve_builds(total, failures=None):
 
 def test_paginate_250_builds_in_three_requests_in_order(client):
     step = serve_builds(total=300)
-    api = client([step] * 50, max_workers=4, retries=2)
+    api = client([step] * 50, max_concurrency=4, retries=2)
     builds = list_builds(api, project=API, limit=250, build_filter='completed')
     assert [item['build_num'] for item in builds] == list(range(300, 50, -1))
     assert api.request_count == 3
@@ -278,14 +278,14 @@ def test_paginate_250_builds_in_three_requests_in_order(client):
 
 def test_paginate_with_offset_and_short_last_page(client):
     step = serve_builds(total=120)
-    api = client([step] * 50, max_workers=4, retries=2)
+    api = client([step] * 50, max_concurrency=4, retries=2)
     builds = list_builds(api, project=API, branch='feature/login', limit=250, offset=10)
     assert [item['build_num'] for item in builds] == list(range(110, 0, -1))
     assert {path for path, dummy in step.served} == {'/api/v1.1/project/github/acme/api/tree/feature%2Flogin'}
 
 
 def test_paginate_retries_a_failed_page_and_keeps_order(client):
-    api = client([serve_builds(total=300, failures={2: 503})] * 50, max_workers=4, retries=2)
+    api = client([serve_builds(total=300, failures={2: 503})] * 50, max_concurrency=4, retries=2)
     builds = list_builds(api, limit=300)
     assert [item['build_num'] for item in builds] == list(range(300, 0, -1))
     assert api.retry_count == 1
@@ -293,7 +293,7 @@ def test_paginate_retries_a_failed_page_and_keeps_order(client):
 
 
 def test_paginate_fails_when_a_page_keeps_failing(client):
-    api = client([serve_builds(total=300, failures={number: 503 for number in range(1, 20)})] * 50, max_workers=4, retries=2)
+    api = client([serve_builds(total=300, failures={number: 503 for number in range(1, 20)})] * 50, max_concurrency=4, retries=2)
     with pytest.raises(ServerError, match='HTTP 503'):
         list_builds(api, limit=300)
 

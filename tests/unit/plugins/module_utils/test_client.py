@@ -488,7 +488,7 @@ def test_requests_in_flight_stay_bounded_even_when_pools_nest(client):
             state['now'] -= 1
         return answer(body={})
 
-    api = client([held] * 16, max_workers=3)
+    api = client([held] * 16, max_concurrency=3)
     outer = api.map_concurrent(lambda i: api.map_concurrent(lambda j: api.get('me'), range(4)), range(4))
     assert all(not outcome.error for outcome in outer)
     assert state['peak'] == 3

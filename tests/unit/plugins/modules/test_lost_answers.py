@@ -36,6 +36,9 @@ from ansible_collections.community.circleci.tests.unit.answers import (
 )
 from ansible_collections.community.circleci.tests.unit.fakes import answer, cut, read_timeout, reset
 
+# A read timeout leaves the request possibly still running at CircleCI: a read-back that does not show it
+# yet proves nothing, so the outcome stays unknown (and counts as a change).
+STILL_RUNNING = ('read-timeout',)
 LOSSES = {
     'reset': reset,
     'read-timeout': read_timeout,
@@ -111,7 +114,7 @@ def test_a_write_whose_answer_was_lost_is_changed_exactly_when_it_landed(run, tr
     write = WRITES[name]
     transport.then(*write.before + [LOSSES[loss]()] + (write.landed if landed else write.not_landed))
     result = run(write.module, write.args)
-    assert result['changed'] is landed
+    assert result['changed'] is (landed or loss in STILL_RUNNING)
     if landed:
         assert 'failed' not in result, result['msg']
         assert write.check(result)
@@ -157,7 +160,7 @@ def test_a_lost_ssh_key_delete_is_settled_by_reading_back(run, transport, landed
     after = keys_configured() if landed else keys_configured(('h', PUBLIC))
     transport.then(keys_configured(('h', PUBLIC)), LOSSES[loss](), after)
     result = run('ssh_key', dict(project=SLUG, hostname='h', private_key=PRIVATE, state='absent', retries=0))
-    assert result['changed'] is landed
+    assert result['changed'] is (landed or loss in STILL_RUNNING)
     assert ('failed' not in result) is landed
 
 
@@ -167,7 +170,7 @@ def test_a_lost_checkout_key_delete_is_settled_by_reading_back(run, transport, l
     after = answer(body=[]) if landed else answer(body=[checkout_key(KEY_B)])
     transport.then(answer(body=[checkout_key(KEY_B)]), LOSSES[loss](), after)
     result = run('checkout_key', dict(project=SLUG, type='deploy-key', state='absent', retries=0))
-    assert result['changed'] is landed
+    assert result['changed'] is (landed or loss in STILL_RUNNING)
 
 
 @pytest.mark.parametrize('landed', [True, False], ids=['landed', 'not-landed'])
