@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import yaml
 
-from . import edn, faults, state as state_mod
+from . import edn, faults, keys, state as state_mod
 from .state import ApiError
 
 API_PREFIX = '/api/v1.1'
@@ -679,8 +679,10 @@ def ep_heroku(emu, st, method, segs, query, raw, headers, info, kind, need_auth)
 
 
 def ep_user_ssh_key(emu, st, method, segs, query, raw, headers, info, kind, need_auth):
-    """POST /user/ssh-key: adds a CircleCI key to the VCS user account."""
+    """POST /user/ssh-key: adds a CircleCI key to the VCS user account; /me then shows its fingerprint."""
     need_auth(user_only=True)
+    if not st.user.get('user_key_fingerprint'):
+        st.user['user_key_fingerprint'] = keys.md5_fingerprint(st._cached_key(('user-key',), 'rsa')[1])  # pylint: disable=protected-access
     return Response(200, '')
 
 

@@ -134,6 +134,7 @@ class State:  # pylint: disable=too-many-public-methods
             'login': user.get('login', 'acme-bot'),
             'name': user.get('name', 'Acme Bot'),
             'heroku_api_key': user.get('heroku_api_key'),
+            'user_key_fingerprint': user.get('user_key_fingerprint'),
         }
         toks = seed.get('tokens') or {}
         self.tokens = {}
@@ -535,7 +536,7 @@ class State:  # pylint: disable=too-many-public-methods
         heroku = self.user['heroku_api_key']
         return {
             'login': self.user['login'], 'name': self.user['name'], 'admin': False, 'basic_email_prefs': 'smart',
-            'user_key_fingerprint': None, 'days_left_in_trial': -1, 'trial_end': '2015-01-01T00:00:00.000Z',
+            'user_key_fingerprint': self.user['user_key_fingerprint'], 'days_left_in_trial': -1, 'trial_end': '2015-01-01T00:00:00.000Z',
             'heroku_api_key': mask(heroku) if heroku else None, 'avatar_url': 'https://avatars.example/u/4242?v=4',
             'selected_email': 'bot@acme.example', 'all_emails': ['bot@acme.example'], 'sign_in_count': 42,
             'created_at': '2015-01-01T00:00:00.000Z', 'github_id': 4242, 'bitbucket': None, 'bitbucket_authorized': False,
