@@ -42,6 +42,9 @@ class FaultRule:
         if self.kind not in KINDS:
             raise ValueError('unknown fault kind %r (one of %s)' % (self.kind, ', '.join(KINDS)))
         self.method = spec.get('method')
+        self.api = spec.get('api')  # optional: only requests to this API version (v1.1 or v2)
+        if self.api not in (None, 'v1.1', 'v2'):
+            raise ValueError("fault api must be 'v1.1' or 'v2'")
         self.path = re.compile(spec['path']) if spec.get('path') else None
         self.nth = int(spec['nth']) if spec.get('nth') is not None else None
         self.share = float(spec['share']) if spec.get('share') is not None else None
@@ -53,9 +56,11 @@ class FaultRule:
         self.seen = 0
         self.fired = 0
 
-    def matches(self, method: str, path: str) -> bool:
-        """Count a matching request and say whether the fault fires for it."""
+    def matches(self, method: str, path: str, api=None) -> bool:
+        """Count a matching request and say whether the fault fires for it (path: after the version prefix)."""
         if self.method and self.method.upper() != method.upper():
+            return False
+        if self.api and self.api != api:
             return False
         if self.path and not self.path.search(path):
             return False
@@ -94,12 +99,12 @@ class FaultSet:
         with self._lock:
             self.rules = []
 
-    def pick(self, method, path):
+    def pick(self, method, path, api=None):
         """The first rule that fires for this request, or None. Every rule counts the request."""
         chosen = None
         with self._lock:
             for rule in self.rules:
-                if rule.matches(method, path) and chosen is None:
+                if rule.matches(method, path, api) and chosen is None:
                     chosen = rule
         return chosen
 

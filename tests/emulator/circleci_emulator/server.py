@@ -24,6 +24,7 @@ from . import edn, faults, keys, state as state_mod
 from .state import ApiError
 
 API_PREFIX = '/api/v1.1'
+API_V2_PREFIX = '/api/v2'
 WRITE_METHODS = ('POST', 'PUT', 'DELETE', 'PATCH')
 HTML_404 = (
     '<!DOCTYPE html>\n<html><head><title>Continuous Integration and Deployment</title>'
@@ -74,6 +75,15 @@ def extract_token(headers, query):
     if query.get('circle-token'):
         return query['circle-token'][-1], 'query'
     return None, 'none'
+
+
+def split_version(path):
+    """('v1.1' | 'v2' | None, the path after the version prefix): fault rules match their path regex on the second part
+    and their optional api matcher on the first, so both API versions go through the same fault code."""
+    for version, prefix in (('v1.1', API_PREFIX), ('v2', API_V2_PREFIX)):
+        if path == prefix or path.startswith(prefix + '/'):
+            return version, path[len(prefix):]
+    return None, path
 
 
 def redact_query(query):
@@ -224,12 +234,13 @@ class ApiHandler(BaseHandler):
             return
         token, way = extract_token(self.headers, query)
         kind, info = self.emu.state_token_info(token)
+        api_version, versioned_path = split_version(path)
         entry = {'method': self.command, 'path': path, 'query': redact_query(query), 'auth': way, 'token_kind': kind,
-                 'write': self.command in WRITE_METHODS, 'listener': 'api'}
+                 'write': self.command in WRITE_METHODS, 'listener': 'api', 'api': api_version}
         is_api = path.startswith('/api/')
         if is_api and self.emu.latency_ms > 0:
             self.emu.stop_event.wait(self.emu.latency_ms / 1000.0)
-        rule = self.emu.faults.pick(self.command, path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path) if is_api else None
+        rule = self.emu.faults.pick(self.command, versioned_path, api_version) if is_api else None
         if rule is not None:
             self.apply_fault(rule, entry, path, split.query, query, raw, info, kind)
             return
