@@ -14,6 +14,7 @@ class EmulatorHandle:
     def __init__(self, emulator: Emulator):
         self.emulator = emulator
         self.api_url = emulator.api_url
+        self.api_v2_url = emulator.api_v2_url
         self.admin_url = emulator.admin_url
         self.artifact_url = emulator.artifact_url
         self.storage_url = emulator.storage_url

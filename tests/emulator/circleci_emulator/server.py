@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import yaml
 
-from . import edn, faults, keys, state as state_mod
+from . import edn, faults, keys, state as state_mod, v2
 from .state import ApiError
 
 API_PREFIX = '/api/v1.1'
@@ -37,15 +37,18 @@ REASONS = {500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Tempo
 BLOCK = 65536
 
 
-class Response:  # pylint: disable=too-few-public-methods
-    """A handler answer: kind is 'json' (payload is data), 'html404', 'empty', 'raw' (payload bytes)."""
+class Response:  # pylint: disable=too-few-public-methods,too-many-arguments
+    """A handler answer: kind is 'json' (payload is data), 'html404', 'empty', 'raw' (payload bytes).
 
-    def __init__(self, status, payload=None, kind='json', headers=None, content_type=None):
+    json_always: JSON whatever the Accept header says (API v2); otherwise v1.1's JSON-or-EDN rule applies."""
+
+    def __init__(self, status, payload=None, kind='json', headers=None, content_type=None, json_always=False):
         self.status = status
         self.payload = payload
         self.kind = kind
         self.headers = headers or {}
         self.content_type = content_type
+        self.json_always = json_always
 
 
 def wants_json(accept: str | None) -> bool:
@@ -270,7 +273,7 @@ class ApiHandler(BaseHandler):
             self.send_bytes(resp.status, b'', resp.content_type, headers)
         elif resp.kind == 'raw':
             self.send_bytes(resp.status, resp.payload, resp.content_type, headers)
-        elif wants_json(self.headers.get('Accept')):
+        elif resp.json_always or wants_json(self.headers.get('Accept')):
             self.send_bytes(resp.status, json.dumps(resp.payload, separators=(',', ':')).encode('utf-8'),
                             'application/json; charset=utf-8', headers)
         else:
@@ -400,6 +403,9 @@ class ApiHandler(BaseHandler):
                 if data.get('advance') is not None:
                     emu.clock.advance(float(data['advance']))
                 self.send_json(200, {'now': state_mod.iso(emu.clock.now()), 'scale': emu.clock.scale})
+            elif sub.startswith('/v2/'):
+                with emu.lock:
+                    self.send_json(*v2.admin(emu, method, sub[len('/v2'):], data))
             elif sub.startswith('/projects/') and sub.endswith('/envvar') and method == 'POST':
                 parts = sub.split('/')
                 if len(parts) != 6:
@@ -569,6 +575,9 @@ def _json_body(raw, headers):
 def route(emu, method, path, raw_query, query, raw, headers, info, kind):  # pylint: disable=too-many-arguments
     """Route an /api/ request; raises ApiError for error answers."""
     st = emu.state
+    if v2.handles(path):
+        status, payload = v2.route(emu, method, path, query, raw, headers, info, kind, extract_token(headers, query))
+        return Response(status, payload, json_always=True)
     if not path.startswith(API_PREFIX + '/'):
         raise ApiError(404)
     rest = path[len(API_PREFIX):]
@@ -610,8 +619,8 @@ def _match(method, segs):
         return ep_heroku
     if segs == ['user', 'ssh-key'] and method == 'POST':
         return ep_user_ssh_key
-    if len(segs) < 4 or segs[0] != 'project' or segs[1] not in state_mod.VCS_ALIASES:
-        return None
+    if len(segs) < 4 or segs[0] != 'project' or (segs[1] not in state_mod.VCS_ALIASES and segs[1] != 'circleci'):
+        return None  # circleci/<org>/<project> (v2-only projects) gets v1.1's "Project not found", like any unknown project
     tail = segs[4:]
     table = {
         (): {'GET': ep_project_builds, 'HEAD': ep_project_builds, 'POST': ep_trigger_project},
@@ -768,8 +777,10 @@ def ep_trigger_build(emu, st, method, segs, query, raw, headers, info, kind, nee
 
 
 def ep_follow(emu, st, method, segs, query, raw, headers, info, kind, need_auth):
-    """POST .../follow."""
+    """POST .../follow (a VCS repository that is no project yet gets set up, as v2 project creation does)."""
     need_auth()
+    if kind != 'project':
+        st.v2.setup_for_follow(segs[1], segs[2], segs[3])
     proj = _proj(st, segs, info)
     first = None
     was = proj['followed']
@@ -1019,6 +1030,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.port = self.api_server.server_address[1]
         self.base_url = '%s://%s:%d' % (scheme, host, self.port)
         self.api_url = self.base_url + API_PREFIX
+        self.api_v2_url = self.base_url + API_V2_PREFIX
         self.admin_url = self.base_url + '/_emulator'
         self.artifact_url = 'http://%s:%d' % (host, self.artifact_server.server_address[1])
         self.storage_url = 'http://%s:%d' % (host, self.storage_server.server_address[1])
@@ -1052,7 +1064,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
 
     def ready_info(self):
         """The ready-file JSON."""
-        return {'api_url': self.api_url, 'admin_url': self.admin_url, 'artifact_url': self.artifact_url,
+        return {'api_url': self.api_url, 'api_v2_url': self.api_v2_url, 'admin_url': self.admin_url, 'artifact_url': self.artifact_url,
                 'storage_url': self.storage_url, 'pid': os.getpid(), 'tokens': self.tokens, 'ca_path': self.ca_path}
 
     # state control
