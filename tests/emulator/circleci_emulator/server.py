@@ -594,9 +594,11 @@ def route(emu, method, path, raw_query, query, raw, headers, info, kind):  # pyl
     handler = _match(method, segs)
     if handler is None:
         raise ApiError(404)
+    # F/OSS: with the project's oss setting on, its read-only build endpoints answer without a token
+    oss_public = (kind == 'none' and handler.__name__ in OSS_PUBLIC_HANDLERS and st.v2.is_oss_slug(*segs[1:4]))
 
     def need_auth(user_only=False):
-        if kind not in ('user', 'read_only', 'project'):
+        if kind not in ('user', 'read_only', 'project') and not (oss_public and not user_only):
             raise ApiError(401, 'You must log in first.')
         if write and kind == 'read_only':
             raise ApiError(403, 'Permission denied')
@@ -604,6 +606,10 @@ def route(emu, method, path, raw_query, query, raw, headers, info, kind):  # pyl
             raise ApiError(403, 'Permission denied')
 
     return handler(emu, st, method, segs, query, raw, headers, info, kind, need_auth)
+
+
+OSS_PUBLIC_HANDLERS = frozenset(('ep_project_builds', 'ep_tree_builds', 'ep_build', 'ep_artifacts', 'ep_latest_artifacts',
+                                 'ep_tests'))
 
 
 def _match(method, segs):

@@ -345,7 +345,7 @@ class State:  # pylint: disable=too-many-public-methods
             'compare': None,
             'previous_successful_build': self._brief(previous_ok, now),
             'build_parameters': build['build_parameters'],
-            'oss': False,
+            'oss': self.v2.is_oss(proj),
             'all_commit_details_truncated': False,
             'committer_date': commit['committer_date'],
             'body': build['body'],
