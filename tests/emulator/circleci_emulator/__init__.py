@@ -15,6 +15,7 @@ class EmulatorHandle:
         self.emulator = emulator
         self.base_url = emulator.base_url
         self.api_url = emulator.api_url
+        self.api_v2_url = emulator.api_v2_url
         self.admin_url = emulator.admin_url
         self.artifact_url = emulator.artifact_url
         self.storage_url = emulator.storage_url

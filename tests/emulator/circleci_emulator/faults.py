@@ -47,6 +47,9 @@ class FaultRule:
         if self.kind not in KINDS:
             raise ValueError('unknown fault kind %r (one of %s)' % (self.kind, ', '.join(KINDS)))
         self.method = spec.get('method')
+        self.api = spec.get('api')  # optional: only requests to this API version (v1.1 or v2)
+        if self.api not in (None, 'v1.1', 'v2'):
+            raise ValueError("fault api must be 'v1.1' or 'v2'")
         self.path = re.compile(spec['path']) if spec.get('path') else None
         self.nth = int(spec['nth']) if spec.get('nth') is not None else None
         self.share = float(spec['share']) if spec.get('share') is not None else None
@@ -73,11 +76,16 @@ class FaultRule:
         if spec.get('after'):
             raise ValueError('a redirect answers before the request takes effect; after: true is not possible')
 
-    def matches(self, method: str, path: str, marked: bool = False) -> bool:
-        """Count a matching request and say whether the fault fires for it."""
+    def matches(self, method: str, path: str, marked: bool = False, api=None) -> bool:
+        """Count a matching request and say whether the fault fires for it (path: after the version prefix).
+
+        marked: the request follows one of our same-origin redirects (redirect rules skip it).
+        """
         if self.method and self.method.upper() != method.upper():
             return False
         if marked and self.kind == 'redirect':
+            return False
+        if self.api and self.api != api:
             return False
         if self.path and not self.path.search(path):
             return False
@@ -116,7 +124,7 @@ class FaultSet:
         with self._lock:
             self.rules = []
 
-    def pick(self, method, path, marked=False):
+    def pick(self, method, path, marked=False, api=None):
         """The first rule that fires for this request, or None. Every rule counts the request.
 
         marked: the request follows one of our same-origin redirects (redirect rules skip it).
@@ -124,7 +132,7 @@ class FaultSet:
         chosen = None
         with self._lock:
             for rule in self.rules:
-                if rule.matches(method, path, marked) and chosen is None:
+                if rule.matches(method, path, marked, api) and chosen is None:
                     chosen = rule
         return chosen
 

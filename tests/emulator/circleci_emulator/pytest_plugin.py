@@ -133,6 +133,53 @@ class AdminClient:
         """Change a variable behind the module's back (not logged)."""
         return self._call('POST', '/projects/%s/envvar' % slug, {'name': name, 'value': value})
 
+    # ---- API v2 (docs/emulator.md, "API v2"): all behind the module's back, never logged or counted
+    def v2_config(self, **options):
+        """GET (no options) or POST /v2/config: page_size, webhook_timestamps, absent_context_variable_delete."""
+        return self._call('POST' if options else 'GET', '/v2/config', options or None)
+
+    def page_size(self, size):
+        """Items per page of every paged v2 list."""
+        return self.v2_config(page_size=size)
+
+    def context(self, ref):
+        """One context of GET /state (by id or name), with clear variable values and restrictions."""
+        for ctx in self.state()['contexts']:
+            if ref in (ctx['id'], ctx['name']):
+                return ctx
+        raise KeyError(ref)
+
+    def v2_project(self, ref):
+        """One entry of GET /state's v2_projects, by v1.1 slug, v2 slug or id."""
+        for proj in self.state()['v2_projects']:
+            if ref in (proj['slug'], proj['v2_slug'], proj['id']):
+                return proj
+        raise KeyError(ref)
+
+    def set_context_var(self, context, name, value):
+        """Create or change a context variable (its updated_at moves)."""
+        return self._call('POST', '/v2/contexts/%s/envvar' % context, {'name': name, 'value': value})
+
+    def delete_context_var(self, context, name):
+        """Remove a context variable."""
+        return self._call('POST', '/v2/contexts/%s/envvar' % context, {'name': name, 'delete': True})
+
+    def delete_context(self, context):
+        """Remove a context with its variables and restrictions."""
+        return self._call('DELETE', '/v2/contexts/%s' % context)
+
+    def set_project_settings(self, slug, **advanced):
+        """Change advanced settings (any project, oss included); answers the full settings."""
+        return self._call('POST', '/v2/projects/%s/settings' % slug, {'advanced': advanced})
+
+    def delete_webhook(self, webhook_id):
+        """Remove a webhook."""
+        return self._call('DELETE', '/v2/webhooks/%s' % webhook_id)
+
+    def delete_schedule(self, schedule_id):
+        """Remove a schedule."""
+        return self._call('DELETE', '/v2/schedules/%s' % schedule_id)
+
 
 @pytest.fixture(scope='session')
 def circleci_emulator_session():

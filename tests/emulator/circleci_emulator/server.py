@@ -18,10 +18,11 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import yaml
 
-from . import admin_ext, concurrency, edn, fault_answers, faults, ratelimit, state as state_mod
+from . import admin_ext, concurrency, edn, fault_answers, faults, keys, ratelimit, state as state_mod, v2
 from .state import ApiError
 
 API_PREFIX = '/api/v1.1'
+API_V2_PREFIX = '/api/v2'
 WRITE_METHODS = ('POST', 'PUT', 'DELETE', 'PATCH')
 HTML_404 = (
     '<!DOCTYPE html>\n<html><head><title>Continuous Integration and Deployment</title>'
@@ -31,15 +32,18 @@ HTML_404 = (
 BLOCK = 65536
 
 
-class Response:  # pylint: disable=too-few-public-methods
-    """A handler answer: kind is 'json' (payload is data), 'html404', 'empty', 'raw' (payload bytes)."""
+class Response:  # pylint: disable=too-few-public-methods,too-many-arguments
+    """A handler answer: kind is 'json' (payload is data), 'html404', 'empty', 'raw' (payload bytes).
 
-    def __init__(self, status, payload=None, kind='json', headers=None, content_type=None):
+    json_always: JSON whatever the Accept header says (API v2); otherwise v1.1's JSON-or-EDN rule applies."""
+
+    def __init__(self, status, payload=None, kind='json', headers=None, content_type=None, json_always=False):
         self.status = status
         self.payload = payload
         self.kind = kind
         self.headers = headers or {}
         self.content_type = content_type
+        self.json_always = json_always
 
 
 def wants_json(accept: str | None) -> bool:
@@ -69,6 +73,15 @@ def extract_token(headers, query):
     if query.get('circle-token'):
         return query['circle-token'][-1], 'query'
     return None, 'none'
+
+
+def split_version(path):
+    """('v1.1' | 'v2' | None, the path after the version prefix): fault rules match their path regex on the second part
+    and their optional api matcher on the first, so both API versions go through the same fault code."""
+    for version, prefix in (('v1.1', API_PREFIX), ('v2', API_V2_PREFIX)):
+        if path == prefix or path.startswith(prefix + '/'):
+            return version, path[len(prefix):]
+    return None, path
 
 
 def redact_query(query):
@@ -241,15 +254,15 @@ class ApiHandler(BaseHandler):
         """Answer one non-admin request: latency, rate limit, faults, then the router."""
         token, way = extract_token(self.headers, query)
         kind, info = self.emu.state_token_info(token)
+        api_version, versioned_path = split_version(path)
         entry = {'method': self.command, 'path': path, 'query': redact_query(query), 'auth': way, 'token_kind': kind,
-                 'write': self.command in WRITE_METHODS, 'listener': 'api'}
+                 'write': self.command in WRITE_METHODS, 'listener': 'api', 'api': api_version}
         is_api = path.startswith('/api/')
         if is_api and self.emu.latency_ms > 0:
             self.emu.stop_event.wait(self.emu.latency_ms / 1000.0)
         if is_api and self.over_rate_limit(token, entry):
             return
-        rule = self.emu.faults.pick(self.command, path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path,
-                                    faults.REDIRECT_MARK in query) if is_api else None
+        rule = self.emu.faults.pick(self.command, versioned_path, faults.REDIRECT_MARK in query, api_version) if is_api else None
         if rule is not None:
             self.apply_fault(rule, entry, path, split.query, query, raw, info, kind)
             return
@@ -289,7 +302,7 @@ class ApiHandler(BaseHandler):
             self.send_bytes(resp.status, b'', resp.content_type, headers)
         elif resp.kind == 'raw':
             self.send_bytes(resp.status, resp.payload, resp.content_type, headers)
-        elif wants_json(self.headers.get('Accept')):
+        elif resp.json_always or wants_json(self.headers.get('Accept')):
             self.send_bytes(resp.status, json.dumps(resp.payload, separators=(',', ':')).encode('utf-8'),
                             'application/json; charset=utf-8', headers)
         else:
@@ -353,6 +366,9 @@ class ApiHandler(BaseHandler):
                 self.send_json(200, {'now': state_mod.iso(emu.clock.now()), 'scale': emu.clock.scale})
             elif (sub, method) in admin_ext.ROUTES:
                 self.send_json(200, admin_ext.ROUTES[(sub, method)](emu, data))
+            elif sub.startswith('/v2/'):
+                with emu.lock:
+                    self.send_json(*v2.admin(emu, method, sub[len('/v2'):], data))
             elif sub.startswith('/projects/') and sub.endswith('/envvar') and method == 'POST':
                 parts = sub.split('/')
                 if len(parts) != 6:
@@ -522,6 +538,9 @@ def _json_body(raw, headers):
 def route(emu, method, path, raw_query, query, raw, headers, info, kind):  # pylint: disable=too-many-arguments
     """Route an /api/ request; raises ApiError for error answers."""
     st = emu.state
+    if v2.handles(path):
+        status, payload = v2.route(emu, method, path, query, raw, headers, info, kind, extract_token(headers, query))
+        return Response(status, payload, json_always=True)
     if not path.startswith(API_PREFIX + '/'):
         raise ApiError(404)
     rest = path[len(API_PREFIX):]
@@ -538,9 +557,11 @@ def route(emu, method, path, raw_query, query, raw, headers, info, kind):  # pyl
     handler = _match(method, segs)
     if handler is None:
         raise ApiError(404)
+    # F/OSS: with the project's oss setting on, its read-only build endpoints answer without a token
+    oss_public = (kind == 'none' and handler.__name__ in OSS_PUBLIC_HANDLERS and st.v2.is_oss_slug(*segs[1:4]))
 
     def need_auth(user_only=False):
-        if kind not in ('user', 'read_only', 'project'):
+        if kind not in ('user', 'read_only', 'project') and not (oss_public and not user_only):
             raise ApiError(401, 'You must log in first.')
         if write and kind == 'read_only':
             raise ApiError(403, 'Permission denied')
@@ -548,6 +569,10 @@ def route(emu, method, path, raw_query, query, raw, headers, info, kind):  # pyl
             raise ApiError(403, 'Permission denied')
 
     return handler(emu, st, method, segs, query, raw, headers, info, kind, need_auth)
+
+
+OSS_PUBLIC_HANDLERS = frozenset(('ep_project_builds', 'ep_tree_builds', 'ep_build', 'ep_artifacts', 'ep_latest_artifacts',
+                                 'ep_tests'))
 
 
 def _match(method, segs):
@@ -563,8 +588,8 @@ def _match(method, segs):
         return ep_heroku
     if segs == ['user', 'ssh-key'] and method == 'POST':
         return ep_user_ssh_key
-    if len(segs) < 4 or segs[0] != 'project' or segs[1] not in state_mod.VCS_ALIASES:
-        return None
+    if len(segs) < 4 or segs[0] != 'project' or (segs[1] not in state_mod.VCS_ALIASES and segs[1] != 'circleci'):
+        return None  # circleci/<org>/<project> (v2-only projects) gets v1.1's "Project not found", like any unknown project
     tail = segs[4:]
     table = {
         (): {'GET': ep_project_builds, 'HEAD': ep_project_builds, 'POST': ep_trigger_project},
@@ -643,8 +668,10 @@ def ep_heroku(emu, st, method, segs, query, raw, headers, info, kind, need_auth)
 
 
 def ep_user_ssh_key(emu, st, method, segs, query, raw, headers, info, kind, need_auth):
-    """POST /user/ssh-key: adds a CircleCI key to the VCS user account."""
+    """POST /user/ssh-key: adds a CircleCI key to the VCS user account; /me then shows its fingerprint."""
     need_auth(user_only=True)
+    if not st.user.get('user_key_fingerprint'):
+        st.user['user_key_fingerprint'] = keys.md5_fingerprint(st._cached_key(('user-key',), 'rsa')[1])  # pylint: disable=protected-access
     return Response(200, '')
 
 
@@ -719,8 +746,10 @@ def ep_trigger_build(emu, st, method, segs, query, raw, headers, info, kind, nee
 
 
 def ep_follow(emu, st, method, segs, query, raw, headers, info, kind, need_auth):
-    """POST .../follow."""
+    """POST .../follow (a VCS repository that is no project yet gets set up, as v2 project creation does)."""
     need_auth()
+    if kind != 'project':
+        st.v2.setup_for_follow(segs[1], segs[2], segs[3])
     proj = _proj(st, segs, info)
     first = None
     was = proj['followed']
@@ -987,6 +1016,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.port = self.api_server.server_address[1]
         self.base_url = '%s://%s:%d' % (scheme, host, self.port)
         self.api_url = self.base_url + API_PREFIX
+        self.api_v2_url = self.base_url + API_V2_PREFIX
         self.admin_url = self.base_url + '/_emulator'
         self.artifact_url = '%s://%s:%d' % (scheme, host, self.artifact_server.server_address[1])
         self.storage_url = '%s://%s:%d' % (scheme, host, self.storage_server.server_address[1])
@@ -1032,7 +1062,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
 
     def ready_info(self):
         """The ready-file JSON."""
-        return {'api_url': self.api_url, 'admin_url': self.admin_url, 'artifact_url': self.artifact_url,
+        return {'api_url': self.api_url, 'api_v2_url': self.api_v2_url, 'admin_url': self.admin_url, 'artifact_url': self.artifact_url,
                 'storage_url': self.storage_url, 'pid': os.getpid(), 'tokens': self.tokens, 'ca_path': self.ca_path,
                 'foreign_url': self.foreign_url, 'other_ca_path': self.other_ca_path}
 

@@ -134,6 +134,7 @@ class State:  # pylint: disable=too-many-public-methods
             'login': user.get('login', 'acme-bot'),
             'name': user.get('name', 'Acme Bot'),
             'heroku_api_key': user.get('heroku_api_key'),
+            'user_key_fingerprint': user.get('user_key_fingerprint'),
         }
         toks = seed.get('tokens') or {}
         self.tokens = {}
@@ -155,6 +156,9 @@ class State:  # pylint: disable=too-many-public-methods
         self.blobs = {}
         for index, pdata in enumerate(seed.get('projects') or []):
             self._load_project(index, pdata)
+        # imported here because state_v2 imports this module
+        from .state_v2 import V2State  # pylint: disable=import-outside-toplevel
+        self.v2 = V2State(self, seed)
 
     def _load_project(self, index, pdata):
         slug = pdata['slug']
@@ -341,7 +345,7 @@ class State:  # pylint: disable=too-many-public-methods
             'compare': None,
             'previous_successful_build': self._brief(previous_ok, now),
             'build_parameters': build['build_parameters'],
-            'oss': False,
+            'oss': self.v2.is_oss(proj),
             'all_commit_details_truncated': False,
             'committer_date': commit['committer_date'],
             'body': build['body'],
@@ -501,8 +505,8 @@ class State:  # pylint: disable=too-many-public-methods
                 for k in proj['ssh_keys']]
 
     def settings(self, proj):
-        """GET .../settings body."""
-        return {
+        """GET .../settings body (feature_flags follow the project's v2 advanced settings)."""
+        data = {
             'irc_server': None,
             'scopes': ['write-settings', 'view-builds', 'read-settings', 'trigger-builds', 'all', 'status', 'none'],
             'irc_keyword': None, 'followed': proj['followed'], 'vcs-type': proj['vcs'], 'aws': {'keypair': None},
@@ -521,6 +525,8 @@ class State:  # pylint: disable=too-many-public-methods
             'irc_channel': None, 'oss': False, 'reponame': proj['reponame'], 'hipchat_notify_prefs': None,
             'compile': '', 'dependencies': '', 'test': '', 'ssh_keys': self.ssh_key_list(proj),
         }
+        self.v2.apply_feature_flags(proj, data)
+        return data
 
     def project_entry(self, proj):
         """One element of GET /projects."""
@@ -535,7 +541,7 @@ class State:  # pylint: disable=too-many-public-methods
         heroku = self.user['heroku_api_key']
         return {
             'login': self.user['login'], 'name': self.user['name'], 'admin': False, 'basic_email_prefs': 'smart',
-            'user_key_fingerprint': None, 'days_left_in_trial': -1, 'trial_end': '2015-01-01T00:00:00.000Z',
+            'user_key_fingerprint': self.user['user_key_fingerprint'], 'days_left_in_trial': -1, 'trial_end': '2015-01-01T00:00:00.000Z',
             'heroku_api_key': mask(heroku) if heroku else None, 'avatar_url': 'https://avatars.example/u/4242?v=4',
             'selected_email': 'bot@acme.example', 'all_emails': ['bot@acme.example'], 'sign_in_count': 42,
             'created_at': '2015-01-01T00:00:00.000Z', 'github_id': 4242, 'bitbucket': None, 'bitbucket_authorized': False,
@@ -565,6 +571,7 @@ class State:  # pylint: disable=too-many-public-methods
             raise ApiError(400, 'value must be a string')
         value = value if isinstance(value, str) else str(value)
         proj['env_vars'][name] = value
+        self.v2.env_written(proj, name)
         return {'name': name, 'value': mask(value)}
 
     # ------------------------------------------------------------------ checkout keys
@@ -758,4 +765,6 @@ class State:  # pylint: disable=too-many-public-methods
                                        **{k: v for k, v in self.build_status(b, now).items() if k in ('lifecycle', 'status', 'outcome')}}
                                       for b in latest]},
             })
-        return {'user': dict(self.user), 'projects': projects, 'clock': {'now': iso(now), 'scale': self.clock.scale}}
+        out = {'user': dict(self.user), 'projects': projects, 'clock': {'now': iso(now), 'scale': self.clock.scale}}
+        out.update(self.v2.dump())
+        return out

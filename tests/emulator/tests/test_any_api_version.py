@@ -24,8 +24,8 @@ def test_v2_paths_share_the_token_bucket(circleci_emulator, emulator_admin):
 
 
 def test_faults_fire_on_v2_paths(circleci_emulator, emulator_admin):
-    """Fault rules match /api/v2 paths (path regex on the full path) and redirect keeps the path."""
-    emulator_admin.add_faults({'kind': 'redirect', 'path': '^/api/v2/'}, {'kind': '503', 'path': '^/api/v2/', 'nth': 2})
+    """Fault rules match /api/v2 paths (path regex after the version prefix, api matcher) and redirect keeps the path."""
+    emulator_admin.add_faults({'kind': 'redirect', 'path': '^/me$', 'api': 'v2'}, {'kind': '503', 'path': '^/me$', 'api': 'v2', 'nth': 2})
     first = _get(circleci_emulator, V2)
     assert first.status_code == 307 and first.headers['Location'] == circleci_emulator.foreign_url + V2
     assert _get(circleci_emulator, V2).status_code == 503
