@@ -28,6 +28,13 @@ options:
         message that asks to check this option.
     type: str
     default: https://circleci.com/api/v1.1
+  api_v2_url:
+    description:
+      - The base URL of the CircleCI API v2, for the modules and projects (C(circleci/...)) that need it.
+      - By default derived from O(api_url), V(https://circleci.com/api/v1.1) giving V(https://circleci.com/api/v2);
+        set it only when a CircleCI Server installation serves v2 elsewhere.
+      - If not set, the environment variable E(CIRCLECI_API_V2_URL) is used, then the derived URL.
+    type: str
   validate_certs:
     description:
       - Whether to verify the server's TLS certificate. Only set to V(false) on a trusted network.

@@ -68,13 +68,17 @@ RETRYABLE_SERVER_STATUSES = frozenset((500, 502, 503, 504))
 Outcome = namedtuple('Outcome', ['item', 'value', 'error'])
 
 
-def check_connection(api_url, token, ca_path=None):
+def check_connection(api_url, token, ca_path=None, api_v2_url=None):
     """Fail before any request on connection options that cannot work; the message never shows the token."""
-    parts = urlsplit(api_url or '')
-    if parts.scheme not in ('http', 'https') or not parts.hostname:
-        raise InputError('api_url must be an http or https URL such as %s, got %r' % (DEFAULT_API_URL, api_url))
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise InputError('api_url must not carry credentials, a query or a fragment: give the token as api_token')
+    for name, url in (('api_url', api_url), ('api_v2_url', api_v2_url)):
+        if name == 'api_v2_url' and url is None:
+            continue
+        parts = urlsplit(url or '')
+        if parts.scheme not in ('http', 'https') or not parts.hostname:
+            raise InputError('%s must be an http or https URL such as %s, got %r' % (
+                name, DEFAULT_API_URL if name == 'api_url' else v2_url(DEFAULT_API_URL), url))
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise InputError('%s must not carry credentials, a query or a fragment: give the token as api_token' % name)
     if not token:
         raise InputError('api_token is required: set it, or the CIRCLECI_TOKEN (or CIRCLE_TOKEN) environment variable')
     if token != token.strip():
@@ -84,6 +88,15 @@ def check_connection(api_url, token, ca_path=None):
     if ca_path is not None and not (os.path.isfile(ca_path) or os.path.isdir(ca_path)):
         raise InputError('ca_path %s does not exist: give a PEM file (or a directory of them) of the CA that signed '
                          'the server certificate' % ca_path)
+
+
+def v2_url(api_url):
+    """The API v2 base next to an API v1.1 base: ``.../api/v1.1`` becomes ``.../api/v2``, else ``<origin>/api/v2``."""
+    base = (api_url or DEFAULT_API_URL).rstrip('/')
+    if base.endswith('/api/v1.1'):
+        return base[:-len('v1.1')] + 'v2'
+    parts = urlsplit(base)
+    return '%s://%s/api/v2' % (parts.scheme, parts.netloc)
 
 
 def parse_retry_after(value, now=None):
@@ -174,9 +187,13 @@ class CircleCIClient:
     """A keep-alive session to the CircleCI API with the collection's auth, TLS, retry and error rules."""
 
     def __init__(self, api_url, token, validate_certs=True, ca_path=None, timeout=30, retries=5,
-                 max_concurrency=DEFAULT_CONCURRENCY, read_only=False, warn=None, policy=None, session=None, user_agent=USER_AGENT):
+                 max_concurrency=DEFAULT_CONCURRENCY, read_only=False, warn=None, policy=None, session=None, user_agent=USER_AGENT,
+                 api_v2_url=None):
         self.api_url = (api_url or DEFAULT_API_URL).rstrip('/')
-        self._api_origin = _origin(self.api_url)
+        self.api_v2_url = (api_v2_url or v2_url(self.api_url)).rstrip('/')
+        self._api_origins = {_origin(self.api_url), _origin(self.api_v2_url)}
+        self.v2 = ApiV2(self)
+        self.cache = {}  # answers worth reading once per run (the user's organizations), by key
         self._token = token
         # Given with every request: requests lets REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE override a
         # session-wide setting, but not a per-request one, so validate_certs and ca_path always hold.
@@ -213,26 +230,34 @@ class CircleCIClient:
     def post(self, template, *args, body=None, params=None, repeatable=False, expect='json'):
         return self.request('POST', template, *args, body=body, params=params, repeatable=repeatable, expect=expect)
 
-    def delete(self, template, *args, body=None, params=None, missing_ok=False, expect='json'):
+    def put(self, template, *args, body=None, params=None, repeatable=True, expect='json'):
+        return self.request('PUT', template, *args, body=body, params=params, repeatable=repeatable, expect=expect)
+
+    def patch(self, template, *args, body=None, params=None, repeatable=True, expect='json'):
+        return self.request('PATCH', template, *args, body=body, params=params, repeatable=repeatable, expect=expect)
+
+    def delete(self, template, *args, body=None, params=None, missing_ok=False, expect='json', api='v1.1'):
         """DELETE; with ``missing_ok`` a 404 carrying CircleCI's message means "gone already" and returns None."""
         try:
-            return self.request('DELETE', template, *args, body=body, params=params, expect=expect)
+            return self.request('DELETE', template, *args, body=body, params=params, expect=expect, api=api)
         except NotFoundError:
             if missing_ok:
                 return None
             raise
 
-    def request(self, method, template, *args, params=None, body=None, repeatable=None, expect='json'):
+    def request(self, method, template, *args, params=None, body=None, repeatable=None, expect='json', api='v1.1'):
         """Send one API request and return its decoded answer.
 
-        ``template`` is a path below api_url such as ``project/{}/envvar/{}``; see encode_path.
+        ``template`` is a path below api_url (``api='v1.1'``) or below api_v2_url (``api='v2'``, see
+        ``client.v2``) such as ``project/{}/envvar/{}``; see encode_path. Messages show v1.1 paths as
+        ``/project/...`` and v2 paths as ``/api/v2/...``.
         ``repeatable`` says whether replaying the request after it may have reached the server is
         harmless; it defaults to True for GET, HEAD and DELETE only. ``expect`` is what the answer
         must be: ``'json'`` (any JSON; an empty body is None), ``dict`` or ``list`` (else an
         InvalidResponseError naming the request), or None (the body is not needed and not read as JSON).
         """
         path = encode_path(template, *args)
-        display_path = '/' + path
+        base, display_path = (self.api_v2_url, '/api/v2/' + path) if api == 'v2' else (self.api_url, '/' + path)
         self._local.request = (method, display_path)
         if self.read_only and method in WRITE_METHODS:
             raise CheckModeWriteError(method, display_path)
@@ -243,7 +268,7 @@ class CircleCIClient:
         if body is not None:
             data = json.dumps(body)
             headers['Content-Type'] = 'application/json'
-        response = self._send_with_retries(method, self.api_url + '/' + path, display_path, repeatable,
+        response = self._send_with_retries(method, base + '/' + path, display_path, repeatable,
                                            params=params, data=data, headers=headers)
         return _decode(response, method, display_path, expect)
 
@@ -304,7 +329,7 @@ class CircleCIClient:
         named), never to where a redirect points elsewhere. Returns (size, sha256 hex digest).
         """
         display_path = urlsplit(url).path
-        trusted = {self._api_origin, _origin(url)}
+        trusted = self._api_origins | {_origin(url)}
         response = self._send_with_retries('GET', url, display_path, True, stream=True, trusted=trusted)
         with response:
             digest, size = hashlib.sha256(), 0
@@ -324,7 +349,7 @@ class CircleCIClient:
         HTTP failures raise RequestError like any request (object stores may refuse a HEAD on a URL signed for GET).
         """
         display_path = urlsplit(url).path
-        trusted = {self._api_origin, _origin(url)}
+        trusted = self._api_origins | {_origin(url)}
         response = self._send_with_retries('HEAD', url, display_path, True, trusted=trusted)
         with response:
             length = response.headers.get('Content-Length', '')
@@ -376,7 +401,7 @@ class CircleCIClient:
 
     def _send_with_retries(self, method, url, display_path, repeatable, trusted=None, headers=None, stream=False, **kwargs):
         """Send until there is a final answer; the response (its body read unless ``stream``), or a RequestError."""
-        trusted = trusted or {self._api_origin}
+        trusted = trusted or self._api_origins
         started = self.policy.clock()
         retries = 0
         while True:
@@ -414,6 +439,46 @@ class CircleCIClient:
             if response is not None:
                 response.close()
             self.policy.sleep(wait)
+
+
+class ApiV2:
+    """The same client speaking API v2: same session, token, TLS, retries and throttle; paths below api_v2_url."""
+
+    MAX_PAGES = 200  # a bound on next_page_token chains, so a server that never ends a list cannot loop a task
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, template, *args, params=None, expect='json'):
+        return self.client.request('GET', template, *args, params=params, expect=expect, api='v2')
+
+    def post(self, template, *args, body=None, params=None, repeatable=False, expect='json'):
+        return self.client.request('POST', template, *args, body=body, params=params, repeatable=repeatable, expect=expect, api='v2')
+
+    def put(self, template, *args, body=None, params=None, repeatable=True, expect='json'):
+        return self.client.request('PUT', template, *args, body=body, params=params, repeatable=repeatable, expect=expect, api='v2')
+
+    def patch(self, template, *args, body=None, params=None, repeatable=True, expect='json'):
+        return self.client.request('PATCH', template, *args, body=body, params=params, repeatable=repeatable, expect=expect, api='v2')
+
+    def delete(self, template, *args, body=None, params=None, missing_ok=False, expect='json'):
+        return self.client.delete(template, *args, body=body, params=params, missing_ok=missing_ok, expect=expect, api='v2')
+
+    def items(self, template, *args, params=None):
+        """Every item of a v2 list, following ``next_page_token`` (``?page-token=``) page after page."""
+        params, items, token = dict(params or {}), [], None
+        for dummy in range(self.MAX_PAGES):
+            page = self.get(template, *args, params=dict(params, **{'page-token': token}) if token else (params or None), expect=dict)
+            batch = page.get('items')
+            if not isinstance(batch, list):
+                raise InvalidResponseError('GET', '/api/v2/' + encode_path(template, *args), 200, outcome=APPLIED,
+                                           detail='The answer has no list of items')
+            items.extend(batch)
+            token = page.get('next_page_token')
+            if not token:
+                return items
+        raise InvalidResponseError('GET', '/api/v2/' + encode_path(template, *args), 200,
+                                   detail='The list did not end after %d pages' % self.MAX_PAGES)
 
 
 def _decode(response, method, display_path, expect):

@@ -34,6 +34,7 @@ from ansible_collections.community.circleci.plugins.module_utils._slug import Pr
 CONNECTION_SPEC = dict(
     api_token=dict(type='str', no_log=True, fallback=(env_fallback, ['CIRCLECI_TOKEN', 'CIRCLE_TOKEN'])),
     api_url=dict(type='str', fallback=(env_fallback, ['CIRCLECI_API_URL']), default=DEFAULT_API_URL),
+    api_v2_url=dict(type='str', fallback=(env_fallback, ['CIRCLECI_API_V2_URL'])),
     validate_certs=dict(type='bool', default=True),
     ca_path=dict(type='path'),
     timeout=dict(type='float', default=30),
@@ -69,7 +70,7 @@ class CircleCIModule(AnsibleModule):
     and parses them into ``self.project`` before any request is made.
     """
 
-    def __init__(self, argument_spec, project_spec=True, required_by=None, **kwargs):
+    def __init__(self, argument_spec, project_spec=True, required_by=None, circleci_projects=False, **kwargs):
         spec = copy.deepcopy(CONNECTION_SPEC)
         required_by = dict(required_by or {})
         if project_spec:
@@ -77,11 +78,14 @@ class CircleCIModule(AnsibleModule):
             required_by.setdefault('vcs_type', ('username',))
         spec.update(copy.deepcopy(argument_spec))
         self._client = None
+        # Whether the module serves circleci/<org id>/<project id> projects (through API v2); else they
+        # are refused before any request, as API v1.1 does not know them.
+        self.circleci_projects = circleci_projects
         super().__init__(argument_spec=spec, required_by=required_by, **kwargs)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'))
         try:
-            check_connection(self.params['api_url'], self.params['api_token'], self.params['ca_path'])
+            check_connection(self.params['api_url'], self.params['api_token'], self.params['ca_path'], self.params['api_v2_url'])
             self.require_at_least('timeout', 0.001)
             self.require_at_least('retries', 0)
             self.require_at_least('max_concurrency', 1)
@@ -97,9 +101,12 @@ class CircleCIModule(AnsibleModule):
     def parse_project(self, project):
         """A Project from a slug (using vcs_type/username for a bare name); InputError before any request."""
         try:
-            return parse_project(project, self.params.get('vcs_type'), self.params.get('username'))
+            parsed = parse_project(project, self.params.get('vcs_type'), self.params.get('username'))
+            if not self.circleci_projects:
+                parsed.require_v1('this module')
         except ProjectError as error:
             raise InputError(str(error))
+        return parsed
 
     @property
     def client(self):
@@ -107,6 +114,7 @@ class CircleCIModule(AnsibleModule):
         if self._client is None:
             self._client = CircleCIClient(
                 api_url=self.params['api_url'],
+                api_v2_url=self.params['api_v2_url'],
                 token=self.params['api_token'],
                 validate_certs=self.params['validate_certs'],
                 ca_path=self.params['ca_path'],

@@ -18,9 +18,11 @@ import requests
 
 from ansible_collections.community.circleci.plugins.module_utils._client import (
     USER_AGENT,
+    ApiV2,
     check_connection,
     encode_path,
     parse_retry_after,
+    v2_url,
 )
 from ansible_collections.community.circleci.plugins.module_utils._errors import (
     APPLIED,
@@ -492,3 +494,47 @@ def test_requests_in_flight_stay_bounded_even_when_pools_nest(client):
     outer = api.map_concurrent(lambda i: api.map_concurrent(lambda j: api.get('me'), range(4)), range(4))
     assert all(not outcome.error for outcome in outer)
     assert state['peak'] == 3
+
+
+# -- API v2 ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('api_url, expected', [
+    ('https://circleci.com/api/v1.1', 'https://circleci.com/api/v2'),
+    ('https://circleci.example.com/api/v1.1/', 'https://circleci.example.com/api/v2'),
+    ('http://127.0.0.1:8765', 'http://127.0.0.1:8765/api/v2'),
+])
+def test_the_v2_base_is_derived_from_api_url(api_url, expected):
+    assert v2_url(api_url) == expected
+
+
+def test_v2_requests_share_the_token_rules_and_name_their_path(client, transport):
+    api = client([answer(body={'login': 'acme-bot'}), answer(404, body={'message': 'Context not found.'})])
+    assert api.v2.get('me') == {'login': 'acme-bot'}
+    assert transport.sent[0].url == 'https://circleci.example.com/api/v2/me'
+    assert transport.sent[0].headers['Circle-Token'] == TOKEN
+    with pytest.raises(NotFoundError) as caught:
+        api.v2.get('context/{}', 'abc')
+    assert str(caught.value).startswith('GET /api/v2/context/abc failed with HTTP 404. CircleCI says: Context not found.')
+
+
+def test_v2_lists_follow_next_page_token(client, transport):
+    api = client([answer(body={'items': [1, 2], 'next_page_token': 'p2'}), answer(body={'items': [3], 'next_page_token': None})])
+    assert api.v2.items('context', params={'owner-id': 'o'}) == [1, 2, 3]
+    assert [sent.url.split('?', 1)[1] for sent in transport.sent] == ['owner-id=o', 'owner-id=o&page-token=p2']
+
+
+def test_a_v2_list_without_items_is_an_invalid_answer(client):
+    api = client([answer(body={'message': 'odd'})])
+    with pytest.raises(InvalidResponseError, match='no list of items'):
+        api.v2.items('context')
+
+
+def test_a_v2_list_that_never_ends_is_cut(client, monkeypatch):
+    monkeypatch.setattr(ApiV2, 'MAX_PAGES', 3)
+    api = client([answer(body={'items': [1], 'next_page_token': 'again'})] * 3)
+    with pytest.raises(InvalidResponseError, match='did not end after 3 pages'):
+        api.v2.items('context')
+
+
+def test_v2_errors_in_the_error_key_are_read():
+    assert api_message_from_body('{"error": "OwnerID: must be a valid UUID."}') == 'OwnerID: must be a valid UUID.'

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.community.circleci.plugins.module_utils._slug import Project, ProjectError, parse_project
+from ansible_collections.community.circleci.plugins.module_utils._slug import (
+    Owner,
+    Project,
+    ProjectError,
+    canonical_id,
+    parse_owner,
+    parse_project,
+)
 
 
 @pytest.mark.parametrize('text, vcs_type, username, expected', [
@@ -45,3 +52,49 @@ def test_rejected_before_any_request(text, vcs_type, username, says):
     with pytest.raises(ProjectError) as caught:
         parse_project(text, vcs_type, username)
     assert says in str(caught.value)
+
+
+# -- circleci/<organization id>/<project id>, and owners ----------------------------------------------
+
+ORG_UUID = '311ada03-9e36-4e03-893b-c0f0d7ac28c9'
+PROJECT_UUID = '9c966ef9-d584-44b5-98aa-126e97fcb2e3'
+ORG_B58 = '74hDwQgJ7BDtfqPpy7htUY'
+PROJECT_B58 = 'LLVfkQk1e9RmCZVWHpHrFc'
+
+
+def test_base58_and_uuid_ids_name_the_same_object():
+    assert canonical_id(ORG_B58) == ORG_UUID
+    assert canonical_id(PROJECT_B58) == PROJECT_UUID
+    assert canonical_id(ORG_UUID.upper()) == ORG_UUID
+    assert canonical_id('not-an-id!') is None
+
+
+@pytest.mark.parametrize('text', ['circleci/%s/%s' % (ORG_UUID, PROJECT_UUID), 'circleci/%s/%s' % (ORG_B58, PROJECT_B58)])
+def test_circleci_slugs_parse_to_uuids_and_are_not_v1(text):
+    project = parse_project(text)
+    assert project == Project('circleci', ORG_UUID, PROJECT_UUID)
+    assert project.slug == 'circleci/%s/%s' % (ORG_UUID, PROJECT_UUID)
+    assert not project.in_v1
+    with pytest.raises(ProjectError, match='only API v2 serves'):
+        project.require_v1('build_info')
+    parse_project('gh/acme/api').require_v1('build_info')
+
+
+def test_a_circleci_slug_needs_ids():
+    with pytest.raises(ProjectError, match='circleci/<organization id>/<project id>'):
+        parse_project('circleci/acme/api')
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('gh/acme', Owner('github', 'acme')),
+    ('bitbucket/acme', Owner('bitbucket', 'acme')),
+    ('circleci/' + ORG_B58, Owner('circleci', ORG_UUID)),
+])
+def test_parse_owner(text, expected):
+    assert parse_owner(text) == expected
+
+
+@pytest.mark.parametrize('text', ['acme', 'gh/acme/api', 'gl/acme', 'circleci/acme', 'gh/acme\n', ''])
+def test_parse_owner_refuses(text):
+    with pytest.raises(ProjectError):
+        parse_owner(text)
