@@ -51,6 +51,10 @@ PROJECT_SPEC = dict(
 
 # What a wrongly shaped answer raises in code that reads it (a field missing, or of another type).
 SHAPE_ERRORS = (AttributeError, KeyError, TypeError, IndexError, ValueError)
+# Ansible masks every no_log value in every string of the result (the echo of the options included),
+# which costs (strings x no_log values): past this many secrets, long lists are not echoed back.
+ECHO_NO_LOG_LIMIT = 200
+ECHO_LIST_LIMIT = 10
 
 
 def unexpected_answer(client, error):
@@ -169,6 +173,11 @@ class CircleCIModule(AnsibleModule):
             result.setdefault('api_retries', client.retry_count)
         if not self._diff:
             result.pop('diff', None)
+        if 'invocation' not in result and len(self.no_log_values) > ECHO_NO_LOG_LIMIT:
+            result['invocation'] = {'module_args': {
+                name: ('(%d items, not echoed: masking the secrets of a list this long would cost more than the task)' % len(value)
+                       if isinstance(value, list) and len(value) > ECHO_LIST_LIMIT else value)
+                for name, value in self.params.items()}}
         return result
 
     def exit_json(self, **result):

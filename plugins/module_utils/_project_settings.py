@@ -67,6 +67,15 @@ def prepare(entries):
     return prepared
 
 
+# What each step's result keeps without ``details``: what changed, not the whole state (see converge_project).
+SUMMARY_KEYS = {
+    'follow': ('changed', 'followed', 'first_build'),
+    'env_var': ('changed', 'added', 'updated', 'deleted', 'failures', 'not_attempted'),
+    'checkout_key': ('changed', 'added', 'deleted'),
+    'ssh_key': ('changed', 'added', 'deleted'),
+}
+
+
 class ProjectFailure(CircleCIError):
     """One project could not be converged; ``result`` holds what it applied, ``cause`` the error behind it."""
 
@@ -79,8 +88,13 @@ class ProjectFailure(CircleCIError):
         return self.cause.may_have_applied
 
 
-def converge_project(client, entry, update_value, check_mode):
-    """Converge one project; its result, or ProjectFailure with what was applied."""
+def converge_project(client, entry, update_value, check_mode, details=False):
+    """Converge one project; its result, or ProjectFailure with what was applied.
+
+    Without ``details`` each step's result keeps only what changed (SUMMARY_KEYS): Ansible masks
+    every secret of the task in every string of the result, so the whole state of hundreds of
+    projects (every variable name, every plan step) would cost more time than the API calls.
+    """
     project = entry['project']
     # Each step's result sits under the name of the module that returns it alone (follow: project).
     result = dict(project=project.slug, changed=False, diff=[], checkout_key=[], ssh_key=[])
@@ -91,14 +105,21 @@ def converge_project(client, entry, update_value, check_mode):
         if diff and step.get('changed'):
             header = '%s %s' % (project.slug, kind)
             result['diff'].append(dict(before_header=header, after_header=header, before=diff['before'], after=diff['after']))
+        if not details:
+            step = {key: step[key] for key in SUMMARY_KEYS[kind] if key in step}
         if kind in ('checkout_key', 'ssh_key'):
             result[kind].append(step)
         else:
             result[kind] = step
 
+    last_ssh_keys = []  # the SSH keys each SSH key step left, for the next one
+
     def run(kind, call):
         try:
-            record(kind, call())
+            step = call()
+            if kind == 'ssh_key':
+                last_ssh_keys.append(step['ssh_keys'])
+            record(kind, step)
         except SHAPE_ERRORS as error:  # this project's answer was not usable: fail it alone, as run() would the task
             failure = unexpected_answer(client, error)
             result['changed'] = True
@@ -126,14 +147,14 @@ def converge_project(client, entry, update_value, check_mode):
                                                             key.get('fingerprint'), check_mode))
     for key in entry['ssh_keys']:
         run('ssh_key', lambda: _ssh_keys.converge(client, project, key, check_mode, config=config))
-        config = dict(config, ssh_keys=[dict(other, fingerprint=other['fingerprint_md5']) for other in result['ssh_key'][-1]['ssh_keys']])
+        config = dict(config, ssh_keys=[dict(other, fingerprint=other['fingerprint_md5']) for other in last_ssh_keys[-1]])
     return result
 
 
-def converge_projects(client, entries, update_value='when_masked_differs', check_mode=False):
+def converge_projects(client, entries, update_value='when_masked_differs', check_mode=False, details=False):
     """Converge every project concurrently: the module result; a CircleCIError carrying it when some failed."""
     results, failures = [], []
-    for outcome in client.map_concurrent(lambda entry: converge_project(client, entry, update_value, check_mode), entries):
+    for outcome in client.map_concurrent(lambda entry: converge_project(client, entry, update_value, check_mode, details), entries):
         if outcome.error is None:
             results.append(outcome.value)
             continue
@@ -143,7 +164,11 @@ def converge_projects(client, entries, update_value='when_masked_differs', check
         cause = getattr(failure, 'cause', failure)
         failures.append(dict(project=outcome.item['project'].slug, reason=str(failure), error=cause.to_result()))
     diff = [entry for result in results for entry in result.pop('diff', [])]
-    outcome = dict(changed=any(result.get('changed') for result in results), projects=results, diff=diff)
+    # Without details, projects left as they were are counted, not listed: each string of the result costs
+    # Ansible one pass over every secret of the task, so hundreds of "no change" entries would cost seconds.
+    shown = results if details else [result for result in results if result.get('changed') or result.get('failure')]
+    outcome = dict(changed=any(result.get('changed') for result in results), projects=shown, diff=diff,
+                   projects_total=len(results), projects_changed=sum(1 for result in results if result.get('changed')))
     if failures:
         raise CircleCIError('%d of %d projects could not be converged (the others were): %s' % (
             len(failures), len(results), ' | '.join(failure['reason'] for failure in failures)), result=dict(outcome, failed_projects=failures))

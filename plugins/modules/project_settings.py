@@ -22,6 +22,8 @@ description:
   - Every input is checked before the first request. A project that fails does not stop the others; the task then fails,
     naming each failed project and what it had applied.
   - This module is what the role C(community.circleci.project_settings) runs.
+  - The invocation is not logged to syslog or journald (other modules log it with their secrets masked), because with
+    hundreds of projects the masking would cost more time than the task.
 author:
   - community.circleci contributors (@ansible-collections)
 extends_documentation_fragment:
@@ -126,6 +128,17 @@ options:
             description: Remove extra copies of the key; only with V(present).
             type: bool
             default: false
+  details:
+    description:
+      - Return each step's whole result, as the single-project module returns it (all variable names, plan steps,
+        keys). By default each step's result holds only what changed (C(changed), C(added), C(updated), C(deleted), and
+        C(failures), C(not_attempted), C(followed), C(first_build) where they apply).
+      - Without it, projects that needed no change are counted (RV(projects_total), RV(projects_changed)) rather than listed
+        in RV(projects).
+      - Ansible masks every secret of the task in every string of the result, which takes time proportional to both;
+        with hundreds of projects the whole state costs more than the API calls, hence the summary by default.
+    type: bool
+    default: false
   update_value:
     description:
       - When to write the value of a variable that exists, as for O(community.circleci.env_var#module:update_value).
@@ -175,7 +188,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 projects:
-  description: One result per project, in the order given.
+  description:
+    - One result per project that changed (in check mode, would change) or failed, in the order given; with O(details=true),
+      one per project.
   returned: always
   type: list
   elements: dict
@@ -188,25 +203,43 @@ projects:
       description: Whether anything of this project changed (or would, in check mode).
       type: bool
     follow:
-      description: The follow result, as M(community.circleci.project) returns it; present when O(projects[].followed) was set.
+      description:
+        - The follow result, present when O(projects[].followed) was set, C(changed), C(followed) and C(first_build), or with
+          O(details=true) as M(community.circleci.project) returns it.
       type: dict
     env_var:
       description:
-        - The environment variable result, as M(community.circleci.env_var) returns it (masked values only); present when
-          O(projects[].env_vars) or O(projects[].purge_env_vars) was set.
+        - The environment variable result, present when O(projects[].env_vars) or O(projects[].purge_env_vars) was set
+          (masked values only).
+        - C(changed), C(added), C(updated), C(deleted), C(failures) and C(not_attempted), or with O(details=true) the
+          whole result as M(community.circleci.env_var) returns it.
       type: dict
     checkout_key:
-      description: One result per O(projects[].checkout_keys) entry, as M(community.circleci.checkout_key) returns it.
+      description:
+        - One result per O(projects[].checkout_keys) entry, C(changed), C(added) and C(deleted), or with O(details=true)
+          as M(community.circleci.checkout_key) returns it.
       type: list
       elements: dict
     ssh_key:
-      description: One result per O(projects[].ssh_keys) entry, as M(community.circleci.ssh_key) returns it (fingerprints and public keys only).
+      description:
+        - One result per O(projects[].ssh_keys) entry, C(changed), C(added) and C(deleted), or with O(details=true) as
+          M(community.circleci.ssh_key) returns it (fingerprints and public keys only).
       type: list
       elements: dict
     failure:
       description: Why this project could not be converged; what it applied before is in its other keys.
       type: str
       returned: when the project failed
+projects_total:
+  description: How many projects were converged (or checked, in check mode).
+  returned: always
+  type: int
+  sample: 20
+projects_changed:
+  description: How many of them changed (in check mode, would change).
+  returned: always
+  type: int
+  sample: 1
 failed_projects:
   description: The projects that could not be converged (what each applied before is in RV(projects)).
   returned: failure
@@ -247,12 +280,16 @@ def main():
         argument_spec=dict(
             projects=dict(type='list', elements='dict', required=True, options=ENTRY_SPEC),
             update_value=UPDATE_VALUE_SPEC,
+            details=dict(type='bool', default=False),
         ),
         project_spec=False,
         supports_check_mode=True,
+        # Not logging the invocation to syslog/journald: masking the secrets of hundreds of projects in its text
+        # would cost more than the task (time grows with projects x secrets), and it would hold no value anyway.
+        no_log=True,
     )
     module.run(lambda: converge_projects(module.client, prepare(module.params['projects']), module.params['update_value'],
-                                         module.check_mode))
+                                         module.check_mode, module.params['details']))
 
 
 if __name__ == '__main__':

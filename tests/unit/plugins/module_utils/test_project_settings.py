@@ -74,3 +74,48 @@ def test_check_mode_sends_no_write(run, transport):
     assert entry['follow']['followed'] is True
     assert (entry['env_var']['added'], entry['env_var']['deleted']) == (['A'], ['OLD'])
     assert [diff['before_header'] for diff in result['diff']] == ['gh/acme/api follow', 'gh/acme/api env_var']
+
+
+def many_projects(count, changed=()):
+    """``count`` projects of one variable each; the names in ``changed`` get a new value."""
+    for number in range(count):
+        transport_path = '/acme/p%03d/envvar$' % number
+        value = 'changed-1234' if number in changed else 'same-value'
+        yield transport_path, dict(project='gh/acme/p%03d' % number, env_vars=[dict(name='V', value=value)])
+
+
+def test_projects_left_as_they_were_are_counted_not_listed(run, transport):
+    projects = []
+    for path, entry in many_projects(12, changed={3}):
+        transport.on('GET', path, answer(body=env_vars(V='xxxxalue')))
+        projects.append(entry)
+    transport.on('POST', '/envvar$', answer(201, body={'name': 'V', 'value': 'xxxxalue'}))
+    result = run('project_settings', dict(projects=projects))
+    assert (result['projects_total'], result['projects_changed']) == (12, 1)
+    assert [entry['project'] for entry in result['projects']] == ['gh/acme/p003']
+    assert set(result['projects'][0]['env_var']) == {'changed', 'added', 'updated', 'deleted', 'failures', 'not_attempted'}
+    assert result['projects'][0]['env_var']['updated'] == ['V']
+
+
+def test_details_list_every_project_with_whole_step_results(run, transport):
+    projects = []
+    for path, entry in many_projects(3):
+        transport.on('GET', path, answer(body=env_vars(V='xxxxalue')))
+        projects.append(entry)
+    result = run('project_settings', dict(projects=projects, details=True))
+    assert [entry['project'] for entry in result['projects']] == ['gh/acme/p000', 'gh/acme/p001', 'gh/acme/p002']
+    assert result['projects'][0]['env_var']['unverified'] == ['V']
+    assert result['projects'][0]['env_var']['env_vars'] == [{'name': 'V', 'value': 'xxxxalue'}]
+
+
+def test_with_many_secrets_long_lists_are_not_echoed_back(run, transport):
+    projects = []
+    for number in range(40):
+        transport.on('GET', '/acme/p%03d/envvar$' % number, answer(body=env_vars(**{'V%d' % index: 'xxxx' for index in range(6)})))
+        variables = [dict(name='V%d' % index, value='s%03d%d' % (number, index)) for index in range(6)]
+        projects.append(dict(project='gh/acme/p%03d' % number, env_vars=variables))
+    result = run('project_settings', dict(projects=projects, update_value='on_create'))
+    assert result['projects_changed'] == 0
+    echoed = result['invocation']['module_args']
+    assert echoed['projects'].startswith('(40 items, not echoed')
+    assert echoed['update_value'] == 'on_create'
