@@ -224,17 +224,19 @@ class CircleCIClient:
 
     # -- JSON API ---------------------------------------------------------------------------
 
-    def get(self, template, *args, params=None, expect='json'):
-        return self.request('GET', template, *args, params=params, expect=expect)
+    def get(self, template, *args, params=None, expect='json', api='v1.1'):
+        return self.request('GET', template, *args, params=params, expect=expect, api=api)
 
-    def post(self, template, *args, body=None, params=None, repeatable=False, expect='json'):
-        return self.request('POST', template, *args, body=body, params=params, repeatable=repeatable, expect=expect)
+    def post(self, template, *args, body=None, params=None, repeatable=False, expect='json', api='v1.1'):
+        return self.request('POST', template, *args, body=body, params=params, repeatable=repeatable, expect=expect, api=api)
 
-    def put(self, template, *args, body=None, params=None, repeatable=True, expect='json'):
-        return self.request('PUT', template, *args, body=body, params=params, repeatable=repeatable, expect=expect)
+    def put(self, template, *args, body=None, params=None, repeatable=True, expect='json', api='v1.1'):
+        """PUT: an upsert or overwrite, so repeatable unless the caller says otherwise."""
+        return self.request('PUT', template, *args, body=body, params=params, repeatable=repeatable, expect=expect, api=api)
 
-    def patch(self, template, *args, body=None, params=None, repeatable=True, expect='json'):
-        return self.request('PATCH', template, *args, body=body, params=params, repeatable=repeatable, expect=expect)
+    def patch(self, template, *args, body=None, params=None, repeatable=True, expect='json', api='v1.1'):
+        """PATCH: sets the fields given, so repeatable unless the caller says otherwise."""
+        return self.request('PATCH', template, *args, body=body, params=params, repeatable=repeatable, expect=expect, api=api)
 
     def delete(self, template, *args, body=None, params=None, missing_ok=False, expect='json', api='v1.1'):
         """DELETE; with ``missing_ok`` a 404 carrying CircleCI's message means "gone already" and returns None."""
@@ -449,20 +451,20 @@ class ApiV2:
     def __init__(self, client):
         self.client = client
 
-    def get(self, template, *args, params=None, expect='json'):
-        return self.client.request('GET', template, *args, params=params, expect=expect, api='v2')
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, api='v2', **kwargs)
 
-    def post(self, template, *args, body=None, params=None, repeatable=False, expect='json'):
-        return self.client.request('POST', template, *args, body=body, params=params, repeatable=repeatable, expect=expect, api='v2')
+    def post(self, *args, **kwargs):
+        return self.client.post(*args, api='v2', **kwargs)
 
-    def put(self, template, *args, body=None, params=None, repeatable=True, expect='json'):
-        return self.client.request('PUT', template, *args, body=body, params=params, repeatable=repeatable, expect=expect, api='v2')
+    def put(self, *args, **kwargs):
+        return self.client.put(*args, api='v2', **kwargs)
 
-    def patch(self, template, *args, body=None, params=None, repeatable=True, expect='json'):
-        return self.client.request('PATCH', template, *args, body=body, params=params, repeatable=repeatable, expect=expect, api='v2')
+    def patch(self, *args, **kwargs):
+        return self.client.patch(*args, api='v2', **kwargs)
 
-    def delete(self, template, *args, body=None, params=None, missing_ok=False, expect='json'):
-        return self.client.delete(template, *args, body=body, params=params, missing_ok=missing_ok, expect=expect, api='v2')
+    def delete(self, *args, **kwargs):
+        return self.client.delete(*args, api='v2', **kwargs)
 
     def items(self, template, *args, params=None):
         """Every item of a v2 list, following ``next_page_token`` (``?page-token=``) page after page."""
