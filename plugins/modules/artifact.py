@@ -347,7 +347,7 @@ class ArtifactDownload:
             if failures:
                 changed = self.apply_attributes(result['downloaded'] + skipped) or changed
                 raise CircleCIError('%d of %d artifact downloads failed: %s. Files downloaded before the failure were kept; run again to fetch the rest.' % (
-                    len(failures), len(wanted), '; '.join('%r: %s' % (item['path'], item['msg']) for item in failures)),
+                    len(failures), len(wanted), '; '.join('%r: %s' % (item['path'], item['msg'].rstrip('.')) for item in failures)),
                     result=dict(result, changed=changed, failed_downloads=failures))
 
         # In check mode the files to download are not there yet: their attributes will be set when they are.
