@@ -187,6 +187,7 @@ def test_a_latest_artifacts_404_without_a_token_still_tells_no_build_from_no_pro
     ('build_cache', dict(project='gh/acme/oss-lib')),
     ('project', dict(project='gh/acme/oss-lib')),
     ('oidc_claims', dict(project='gh/acme/oss-lib', ttl='1h')),
+    ('user_key', dict()),
 ])
 def test_other_modules_need_a_token_before_any_request(run, transport, module, args):
     result = run(module, dict(args, api_token=None))

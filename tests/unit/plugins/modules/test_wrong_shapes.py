@@ -54,6 +54,7 @@ CASES = [
     case('ssh_key_info', dict(project=SLUG), 'GET', PROJECT + '/settings', dict),
     case('test_metadata_info', dict(project=SLUG, build_num=300), 'GET', PROJECT + '/300/tests', dict),
     case('user_info', dict(), 'GET', '/me', dict),
+    case('user_key', dict(), 'GET', '/me', dict),
 ]
 
 WRONG = {
