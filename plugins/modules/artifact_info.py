@@ -71,6 +71,11 @@ EXAMPLES = r'''
     branch: main
   register: main_artifacts
   failed_when: main_artifacts.artifacts | selectattr('path', 'search', 'report/index.html') | list | length == 0
+
+- name: List the artifacts of an open-source (F/OSS) project's build, which needs no api_token
+  community.circleci.artifact_info:
+    project: gh/acme/oss-lib
+    build_num: 3
 '''
 
 RETURN = r'''

@@ -118,6 +118,12 @@ EXAMPLES = r'''
     limit: 1
   register: main_head
   failed_when: main_head.builds | length == 0 or main_head.builds[0].outcome != 'success'
+
+- name: Read the builds of an open-source (F/OSS) project, which needs no api_token
+  community.circleci.build_info:
+    project: gh/acme/oss-lib
+    limit: 3
+  register: oss_builds
 '''
 
 RETURN = r'''
