@@ -17,6 +17,10 @@ options:
       - Sent only in the C(Circle-Token) header, to O(api_url)'s host and to the artifact hosts the API names; never in a URL,
         never across a redirect to another host, and never in a message.
       - If not set, the environment variable E(CIRCLECI_TOKEN) is used, then E(CIRCLE_TOKEN).
+      - Required, checked before any request, except by the modules that read a project's builds, artifact lists and test
+        metadata (M(community.circleci.build_info) with a project, M(community.circleci.artifact_info),
+        M(community.circleci.artifact), M(community.circleci.test_metadata_info)). CircleCI answers those without a token
+        for F/OSS projects, and any other project fails with a message saying that a token is needed.
       - Checked before any request; a token with surrounding white space (a newline read from a file) is refused.
     type: str
   api_url:

@@ -68,8 +68,11 @@ RETRYABLE_SERVER_STATUSES = frozenset((500, 502, 503, 504))
 Outcome = namedtuple('Outcome', ['item', 'value', 'error'])
 
 
-def check_connection(api_url, token, ca_path=None, api_v2_url=None):
-    """Fail before any request on connection options that cannot work; the message never shows the token."""
+def check_connection(api_url, token, ca_path=None, api_v2_url=None, token_optional=False):
+    """Fail before any request on connection options that cannot work; the message never shows the token.
+
+    ``token_optional``: the module can work without a token (reads of F/OSS projects), so none is not an error.
+    """
     for name, url in (('api_url', api_url), ('api_v2_url', api_v2_url)):
         if name == 'api_v2_url' and url is None:
             continue
@@ -80,11 +83,18 @@ def check_connection(api_url, token, ca_path=None, api_v2_url=None):
         if parts.username or parts.password or parts.query or parts.fragment:
             raise InputError('%s must not carry credentials, a query or a fragment: give the token as api_token' % name)
     if not token:
+        if token_optional:
+            return check_ca_path(ca_path)
         raise InputError('api_token is required: set it, or the CIRCLECI_TOKEN (or CIRCLE_TOKEN) environment variable')
     if token != token.strip():
         raise InputError('api_token starts or ends with white space (often a newline read from a file): strip it')
     if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in token):
         raise InputError('api_token contains white space or control characters: it cannot be a CircleCI token')
+    return check_ca_path(ca_path)
+
+
+def check_ca_path(ca_path):
+    """InputError when ca_path is set to a path that does not exist."""
     if ca_path is not None and not (os.path.isfile(ca_path) or os.path.isdir(ca_path)):
         raise InputError('ca_path %s does not exist: give a PEM file (or a directory of them) of the CA that signed '
                          'the server certificate' % ca_path)
@@ -431,7 +441,7 @@ class CircleCIClient:
             out_of_time = self.policy.clock() - started + wait > self.policy.deadline
             if not retryable or retries >= self.policy.retries or out_of_time:
                 raise _failure(method, url, display_path, failure, response, error, retries, repeatable,
-                               out_of_time and retryable)
+                               out_of_time and retryable, token_sent=bool(self._token))
             retries += 1
             self._note(retried=True)
             if self._warn:
@@ -551,8 +561,8 @@ def _transport_failure(error, response):
     return 'sent'
 
 
-def _failure(method, url, display_path, failure, response, error, retries, repeatable, out_of_time):
-    """The RequestError for a request that will not be tried again."""
+def _failure(method, url, display_path, failure, response, error, retries, repeatable, out_of_time, token_sent=True):
+    """The RequestError for a request that will not be tried again (``token_sent`` false: the client has no token)."""
     detail = 'The retry deadline would be passed' if out_of_time else None
     if not isinstance(failure, int):
         outcome = {'unreachable': NOT_APPLIED, 'connect': NOT_APPLIED}.get(failure, UNKNOWN)
@@ -568,7 +578,7 @@ def _failure(method, url, display_path, failure, response, error, retries, repea
         return TransportError(method, display_path, detail='; '.join(part for part in (reason, detail) if part),
                               retries=retries, outcome=outcome, may_still_run=failure == 'sent' and _reason(error) == 'timed out')
     body = response.text
-    error_class = error_for_status(failure, body)
+    error_class = error_for_status(failure, body, token_sent)
     if error_class is RateLimitedError and response.headers.get('Retry-After'):
         detail = '; '.join(part for part in (detail, 'Retry-After: %s' % response.headers['Retry-After']) if part)
     return error_class(method, display_path, failure, api_message_from_body(body), detail=detail, retries=retries,

@@ -189,17 +189,40 @@ class UnexpectedAnswerError(RequestError):
             'if it does, please report this with the task and the CircleCI version')
 
 
+# Without a token CircleCI answers only what is public: the read-only build endpoints of F/OSS projects.
+TOKEN_NEEDED_HINT = ('No API token was given. Without one, CircleCI answers only the read-only build endpoints of F/OSS '
+                     '(open source) projects: builds, artifact lists and test metadata. This project is not open source '
+                     '(or not visible), or the request needs a token in any case (artifact downloads do): '
+                     'set api_token or the CIRCLECI_TOKEN environment variable')
+
+
+class TokenNeededError(AuthenticationError):
+    """A 401 or 403 to a request sent without a token: a token is needed."""
+
+    hint = TOKEN_NEEDED_HINT
+
+
+class TokenNeededNotFoundError(NotFoundError):
+    """A 404 to a request sent without a token: CircleCI hides what the anonymous may not see (still a NotFoundError)."""
+
+    hint = TOKEN_NEEDED_HINT
+
+
 _BY_STATUS = {400: BadRequestError, 401: AuthenticationError, 403: PermissionDeniedError, 404: NotFoundError, 429: RateLimitedError}
+_WITHOUT_TOKEN = {401: TokenNeededError, 403: TokenNeededError, 404: TokenNeededNotFoundError}
 
 
-def error_for_status(status, body_text=None):
+def error_for_status(status, body_text=None, token_sent=True):
     """The error class for an HTTP status the client does not accept.
 
     A 404 or 405 without CircleCI's JSON message comes from something that is not the API (a web
     server, a proxy, a wrong api_url), so it is not blamed on the project or build asked for.
+    A 401, 403 or 404 to a request sent without a token (``token_sent`` false) says a token is needed.
     """
     if status in (404, 405) and _json_message(body_text) is None:
         return NotCircleCIError
+    if not token_sent and status in _WITHOUT_TOKEN:
+        return _WITHOUT_TOKEN[status]
     if status in _BY_STATUS:
         return _BY_STATUS[status]
     if status >= 500:

@@ -72,9 +72,13 @@ class CircleCIModule(AnsibleModule):
 
     ``project_spec`` adds the project identity options (``project``, ``vcs_type``, ``username``)
     and parses them into ``self.project`` before any request is made.
+    ``token_optional`` is for the modules that read a project's public data (its builds, artifacts and
+    test metadata): CircleCI answers those without a token for F/OSS projects, so none is required (no
+    ``Circle-Token`` header is then sent); such a module calls ``require_token()`` for whatever else it reads.
+    Every other module requires a token before any request.
     """
 
-    def __init__(self, argument_spec, project_spec=True, required_by=None, circleci_projects=False, **kwargs):
+    def __init__(self, argument_spec, project_spec=True, required_by=None, circleci_projects=False, token_optional=False, **kwargs):
         spec = copy.deepcopy(CONNECTION_SPEC)
         required_by = dict(required_by or {})
         if project_spec:
@@ -89,7 +93,8 @@ class CircleCIModule(AnsibleModule):
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'))
         try:
-            check_connection(self.params['api_url'], self.params['api_token'], self.params['ca_path'], self.params['api_v2_url'])
+            check_connection(self.params['api_url'], self.params['api_token'], self.params['ca_path'], self.params['api_v2_url'],
+                             token_optional=token_optional)
             self.require_at_least('timeout', 0.001)
             self.require_at_least('retries', 0)
             self.require_at_least('max_concurrency', 1)
@@ -101,6 +106,13 @@ class CircleCIModule(AnsibleModule):
         """Raise InputError when option ``name`` is set below ``minimum``."""
         if self.params.get(name) is not None and self.params[name] < minimum:
             raise InputError('%s must be at least %s, got %s' % (name, minimum, self.params[name]))
+
+    def require_token(self, what):
+        """InputError before any request when no token is set: ``what`` (a phrase such as "listing the recent builds") needs one."""
+        if not self.params['api_token']:
+            raise InputError('api_token is required for %s (CircleCI answers without a token only for the builds, artifact lists '
+                             'and test metadata of F/OSS projects): set it, or the CIRCLECI_TOKEN (or CIRCLE_TOKEN) '
+                             'environment variable' % what)
 
     def parse_project(self, project):
         """A Project from a slug (using vcs_type/username for a bare name); InputError before any request."""
@@ -119,7 +131,7 @@ class CircleCIModule(AnsibleModule):
             self._client = CircleCIClient(
                 api_url=self.params['api_url'],
                 api_v2_url=self.params['api_v2_url'],
-                token=self.params['api_token'],
+                token=self.params['api_token'] or None,
                 validate_certs=self.params['validate_certs'],
                 ca_path=self.params['ca_path'],
                 timeout=self.params['timeout'],

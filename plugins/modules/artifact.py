@@ -95,6 +95,13 @@ attributes:
     description: Uses Ansible's strict file operation functions to ensure proper permissions and avoid data corruption.
     support: full
 notes:
+  - Lists the artifacts without O(api_token) for F/OSS projects (open-source projects whose advanced setting C(oss) is on),
+    as CircleCI answers their read-only build endpoints without a token; no C(Circle-Token) header is sent then. For any
+    other project, the listing fails with a message saying that a token is needed.
+  - Downloading the files needs a token, F/OSS projects included (CircleCI's reference gives artifact downloads as token
+    authenticated requests). Without one the module still tries, and a download the artifact host refuses fails with a
+    message saying that a token is needed (set O(api_token) or E(CIRCLECI_TOKEN)). Check mode downloads nothing, so it
+    works without a token as long as no file is in place yet (a file in place is compared by a C(HEAD) request to the host).
   - Memory use stays constant whatever the artifact size (files are streamed in chunks of 1 MiB).
   - The size comparison needs one C(HEAD) request per file already in place (to the artifact host, then to storage); no
     content is transferred for files that are skipped.
@@ -340,7 +347,7 @@ class ArtifactDownload:
             if failures:
                 changed = self.apply_attributes(result['downloaded'] + skipped) or changed
                 raise CircleCIError('%d of %d artifact downloads failed: %s. Files downloaded before the failure were kept; run again to fetch the rest.' % (
-                    len(failures), len(wanted), '; '.join('%r: %s' % (item['path'], item['msg']) for item in failures)),
+                    len(failures), len(wanted), '; '.join('%r: %s' % (item['path'], item['msg'].rstrip('.')) for item in failures)),
                     result=dict(result, changed=changed, failed_downloads=failures))
 
         # In check mode the files to download are not there yet: their attributes will be set when they are.
@@ -415,6 +422,7 @@ def main():
         mutually_exclusive=[('build_num', 'branch'), ('build_num', 'filter')],
         add_file_common_args=True,
         supports_check_mode=True,
+        token_optional=True,  # F/OSS projects answer without a token
     )
     module.run(ArtifactDownload(module).run)
 

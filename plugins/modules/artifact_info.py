@@ -41,6 +41,10 @@ options:
       - If not set, CircleCI's default (V(completed)).
     type: str
     choices: [completed, successful, failed]
+notes:
+  - Works without O(api_token) for F/OSS projects (open-source projects whose advanced setting C(oss) is on), as CircleCI
+    answers their read-only build endpoints without a token; no C(Circle-Token) header is sent then. For any other project,
+    a request without a token fails with a message saying that a token is needed (set O(api_token) or E(CIRCLECI_TOKEN)).
 '''
 
 EXAMPLES = r'''
@@ -67,6 +71,11 @@ EXAMPLES = r'''
     branch: main
   register: main_artifacts
   failed_when: main_artifacts.artifacts | selectattr('path', 'search', 'report/index.html') | list | length == 0
+
+- name: List the artifacts of an open-source (F/OSS) project's build, which needs no api_token
+  community.circleci.artifact_info:
+    project: gh/acme/oss-lib
+    build_num: 3
 '''
 
 RETURN = r'''
@@ -130,6 +139,7 @@ def main():
         ),
         mutually_exclusive=[('build_num', 'branch'), ('build_num', 'filter')],
         supports_check_mode=True,
+        token_optional=True,  # F/OSS projects answer without a token
     )
     module.run(lambda: list_them(module))
 

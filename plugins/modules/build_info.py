@@ -78,6 +78,11 @@ options:
         M(community.circleci.build) masks them, because secrets are often passed that way; the names are always shown.
     type: bool
     default: false
+notes:
+  - With O(project), works without O(api_token) for F/OSS projects (open-source projects whose advanced setting C(oss) is on), as CircleCI
+    answers their read-only build endpoints without a token; no C(Circle-Token) header is sent then. For any other project,
+    a request without a token fails with a message saying that a token is needed (set O(api_token) or E(CIRCLECI_TOKEN)).
+  - Without O(project) (the recent builds of every followed project), a token is required, checked before any request.
 '''
 
 EXAMPLES = r'''
@@ -113,6 +118,12 @@ EXAMPLES = r'''
     limit: 1
   register: main_head
   failed_when: main_head.builds | length == 0 or main_head.builds[0].outcome != 'success'
+
+- name: Read the builds of an open-source (F/OSS) project, which needs no api_token
+  community.circleci.build_info:
+    project: gh/acme/oss-lib
+    limit: 3
+  register: oss_builds
 '''
 
 RETURN = r'''
@@ -191,6 +202,8 @@ def read(module):
     if params['branch'] is not None and not params['branch'].strip():
         raise InputError('branch must not be empty')
     project = module.parse_project(params['project']) if params['project'] else None
+    if project is None:
+        module.require_token('listing the recent builds of every followed project (without project)')
     show = (lambda build: build) if params['show_build_parameters'] else mask_build_parameters
     if params['build_num'] is not None:
         build = show(module.client.get('project/{}/{}', project, params['build_num'], expect=dict))
@@ -218,6 +231,7 @@ def main():
         required_by=dict(vcs_type=('username', 'project'), username=('project',), branch=('project',), build_num=('project',)),
         mutually_exclusive=[('build_num', 'branch'), ('build_num', 'filter')],
         supports_check_mode=True,
+        token_optional=True,  # F/OSS projects answer without a token
     )
     module.run(lambda: read(module))
 

@@ -32,6 +32,10 @@ options:
       - How many of the slowest tests to list in RV(summary.slowest). V(0) lists none.
     type: int
     default: 10
+notes:
+  - Works without O(api_token) for F/OSS projects (open-source projects whose advanced setting C(oss) is on), as CircleCI
+    answers their read-only build endpoints without a token; no C(Circle-Token) header is sent then. For any other project,
+    a request without a token fails with a message saying that a token is needed (set O(api_token) or E(CIRCLECI_TOKEN)).
 '''
 
 EXAMPLES = r'''
@@ -152,6 +156,7 @@ def main():
             slowest=dict(type='int', default=10),
         ),
         supports_check_mode=True,
+        token_optional=True,  # F/OSS projects answer without a token
     )
     module.run(lambda: read(module))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 
 def test_user_key_fingerprint(api):
@@ -22,6 +23,18 @@ def test_oss_project_read_only_endpoints_need_no_token(api, path):
     resp = api.get('/project/github/acme/oss-lib' + path, token=None)
     assert resp.status_code == 200, resp.text
     assert api.get('/project/github/acme/oss-lib' + path, token='bad').status_code == 401
+
+
+def test_oss_project_artifacts_are_listed_without_a_token_but_downloads_need_one(api):
+    """The v1.1 reference opens read-only /project endpoints of F/OSS projects only; it gives artifact downloads as
+    token-authenticated requests, so the artifact host still answers 401 without a token (oss-lib's build 3 has one)."""
+    listed = api.get('/project/github/acme/oss-lib/3/artifacts', token=None).json()
+    assert [a['path'] for a in listed] == ['dist/oss-lib-0.3.0.tar.gz']
+    assert api.get('/project/github/acme/oss-lib/latest/artifacts', token=None).json() == listed
+    resp = requests.get(listed[0]['url'], timeout=10)
+    assert resp.status_code == 401 and resp.json() == {'message': 'You must log in first.'}
+    fetched = requests.get(listed[0]['url'], auth=('demo-user-token', ''), timeout=10)  # Basic: dropped on the redirect
+    assert fetched.status_code == 200 and fetched.content == b'oss-lib 0.3.0 source archive\n'
 
 
 @pytest.mark.parametrize('method,path', [('GET', '/settings'), ('GET', '/envvar'), ('GET', '/checkout-key'),

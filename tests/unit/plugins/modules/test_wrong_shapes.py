@@ -20,6 +20,7 @@ from ansible_collections.community.circleci.tests.unit.answers import PRIVATE, S
 from ansible_collections.community.circleci.tests.unit.fakes import answer
 
 PROJECT = '/project/github/acme/api'
+ORG_ID = 'b0de2883-ba52-4530-abc0-d74091c72852'
 
 
 def case(module, args, method, path, expects):
@@ -42,6 +43,9 @@ CASES = [
     case('env_var_info', dict(project=SLUG, expected_names=['DEPLOY_ENV']), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(projects=[SLUG]), 'GET', PROJECT + '/envvar', list),
     case('heroku_key', dict(api_key='0000-1a2b'), 'GET', '/me', dict),
+    case('oidc_claims', dict(owner='gh/acme', ttl='1h'), 'GET', '/api/v2/me/collaborations', list),
+    case('oidc_claims', dict(owner='circleci/' + ORG_ID, ttl='1h'), 'GET', '/api/v2/org/%s/oidc-custom-claims' % ORG_ID, dict),
+    case('oidc_claims', dict(project=SLUG, ttl='1h'), 'GET', '/api/v2/project/github/acme/api', dict),
     case('project', dict(project=SLUG), 'GET', PROJECT + '/settings', dict),
     case('project_info', dict(username='acme'), 'GET', '/projects', list),
     case('project_settings', dict(projects=[dict(project=SLUG, followed=True)]), 'GET', PROJECT + '/settings', dict),
@@ -50,6 +54,7 @@ CASES = [
     case('ssh_key_info', dict(project=SLUG), 'GET', PROJECT + '/settings', dict),
     case('test_metadata_info', dict(project=SLUG, build_num=300), 'GET', PROJECT + '/300/tests', dict),
     case('user_info', dict(), 'GET', '/me', dict),
+    case('user_key', dict(), 'GET', '/me', dict),
 ]
 
 WRONG = {
