@@ -50,6 +50,11 @@ CASES = [
     case('ssh_key_info', dict(project=SLUG), 'GET', PROJECT + '/settings', dict),
     case('test_metadata_info', dict(project=SLUG, build_num=300), 'GET', PROJECT + '/300/tests', dict),
     case('user_info', dict(), 'GET', '/me', dict),
+    case('webhook', dict(project=SLUG, name='slack-notify', url='https://hooks.acme.example/circleci', events=['workflow-completed'],
+                         signing_secret='whsec-0123'), 'GET', '/api/v2' + PROJECT, dict),
+    case('webhook', dict(project='circleci/74hDwQgJ7BDtfqPpy7htUY/LLVfkQk1e9RmCZVWHpHrFc', name='x', state='absent'),
+         'GET', '/api/v2/webhook', dict),
+    case('webhook_info', dict(project=SLUG), 'GET', '/api/v2' + PROJECT, dict),
 ]
 
 WRONG = {
