@@ -172,6 +172,14 @@ class AdminClient:
         """Change advanced settings (any project, oss included); answers the full settings."""
         return self._call('POST', '/v2/projects/%s/settings' % slug, {'advanced': advanced})
 
+    def update_webhook(self, webhook_id, **fields):
+        """Change a webhook as PUT /webhook/{id} would (API spelling: verify-tls, signing-secret; pass them with **{})."""
+        return self._call('POST', '/v2/webhooks/%s' % webhook_id, fields)
+
+    def update_schedule(self, schedule_id, **fields):
+        """Change a schedule as PATCH /schedule/{id} would (API spelling: attribution-actor; pass it with **{})."""
+        return self._call('POST', '/v2/schedules/%s' % schedule_id, fields)
+
     def delete_webhook(self, webhook_id):
         """Remove a webhook."""
         return self._call('DELETE', '/v2/webhooks/%s' % webhook_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import pytest
+import requests
 
 from .conftest import LEDGER, LEDGER_SLUG, ORG_CLOUD, ORG_GH, ORG_OTHER, SCHEDULE, VAULT_APP, WEBHOOK
 
@@ -195,6 +196,25 @@ def test_schedules_of_circleci_projects_and_paging(api2, emulator_admin):
     assert pages == 2 and [s['name'] for s in items] == ['nightly', 's0', 's1', 's2']
     emulator_admin.delete_schedule(SCHEDULE)
     assert api2.get('/schedule/' + SCHEDULE).status_code == 404
+
+
+def test_admin_changes_hooks_and_schedules_behind_the_modules_back(api2, emulator_admin):
+    """POST /_emulator/v2/webhooks/<id> and /schedules/<id> change fields with the API's rules; updated_at moves; not logged."""
+    emulator_admin.clear_requests()
+    before = api2.get('/webhook/' + WEBHOOK).json()
+    changes = {'url': 'https://elsewhere.example/hook', 'verify-tls': False, 'signing-secret': 'changed-7777'}
+    hook = emulator_admin.update_webhook(WEBHOOK, **changes)
+    assert hook['url'] == 'https://elsewhere.example/hook' and hook['verify-tls'] is False and hook['signing-secret'] == 'xxxx7777'
+    assert hook['updated_at'] > before['updated_at'] and hook['name'] == before['name']
+    assert [w['signing_secret'] for w in emulator_admin.state()['webhooks'] if w['id'] == WEBHOOK] == ['changed-7777']
+    sched = emulator_admin.update_schedule(SCHEDULE, timetable={'hours-of-day': [3]}, **{'attribution-actor': 'system'})
+    assert sched['timetable']['hours-of-day'] == [3] and sched['actor']['login'] == 'system-actor'
+    assert api2.get('/schedule/' + SCHEDULE).json() == sched
+    assert [r for r in emulator_admin.requests() if '/webhook' in r['path'] and r['method'] != 'GET'] == []
+    with pytest.raises(requests.exceptions.HTTPError):
+        emulator_admin.update_webhook(WEBHOOK, url='http://plain.example/')
+    with pytest.raises(requests.exceptions.HTTPError):
+        emulator_admin.update_schedule(UNKNOWN_ID, name='x')
 
 
 # ---------------------------------------------------------------------- OIDC claims

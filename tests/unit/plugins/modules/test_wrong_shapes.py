@@ -50,11 +50,19 @@ CASES = [
     case('project_info', dict(username='acme'), 'GET', '/projects', list),
     case('project_settings', dict(projects=[dict(project=SLUG, followed=True)]), 'GET', PROJECT + '/settings', dict),
     case('project_settings', dict(projects=[dict(project=SLUG, env_vars=[dict(name='A', value='a')])]), 'GET', PROJECT + '/envvar', list),
+    case('schedule', dict(project=SLUG, name='nightly', branch='main', timetable=dict(per_hour=1, hours_of_day=[2], days_of_week=['MON'])),
+         'GET', '/api/v2' + PROJECT + '/schedule', dict),
+    case('schedule_info', dict(project=SLUG), 'GET', '/api/v2' + PROJECT + '/schedule', dict),
     case('ssh_key', dict(project=SLUG, hostname='deploy.example.com', private_key=PRIVATE), 'GET', PROJECT + '/settings', dict),
     case('ssh_key_info', dict(project=SLUG), 'GET', PROJECT + '/settings', dict),
     case('test_metadata_info', dict(project=SLUG, build_num=300), 'GET', PROJECT + '/300/tests', dict),
     case('user_info', dict(), 'GET', '/me', dict),
     case('user_key', dict(), 'GET', '/me', dict),
+    case('webhook', dict(project=SLUG, name='slack-notify', url='https://hooks.acme.example/circleci', events=['workflow-completed'],
+                         signing_secret='whsec-0123'), 'GET', '/api/v2' + PROJECT, dict),
+    case('webhook', dict(project='circleci/74hDwQgJ7BDtfqPpy7htUY/LLVfkQk1e9RmCZVWHpHrFc', name='x', state='absent'),
+         'GET', '/api/v2/webhook', dict),
+    case('webhook_info', dict(project=SLUG), 'GET', '/api/v2' + PROJECT, dict),
 ]
 
 WRONG = {
