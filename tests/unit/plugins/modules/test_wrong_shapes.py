@@ -38,6 +38,7 @@ CASES = [
     case('build_info', dict(project=SLUG, limit=5), 'GET', PROJECT, list),
     case('checkout_key', dict(project=SLUG, type='deploy-key'), 'GET', PROJECT + '/checkout-key', list),
     case('checkout_key_info', dict(project=SLUG), 'GET', PROJECT + '/checkout-key', list),
+    case('context', dict(name='deploy-prod', owner='gh/acme'), 'GET', '/api/v2/me/collaborations', list),
     case('env_var', dict(project=SLUG, name='DEPLOY_ENV', value='staging'), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(project=SLUG, expected_names=['DEPLOY_ENV']), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(projects=[SLUG]), 'GET', PROJECT + '/envvar', list),
