@@ -124,6 +124,17 @@ def check_variables(variables):
         raise InputError('Invalid variables, nothing was sent: %s' % '; '.join(errors))
 
 
+def desired_variables(params):
+    """The ``{name, value, state}`` items a module's options ask for: ``variables``, or ``name``/``value``.
+
+    Items without a state take the module's ``state``. Shared by env_var and context_env_var.
+    """
+    if params.get('variables') is not None:
+        return [dict(name=item['name'], value=item.get('value'), state=item.get('state') or params['state'])
+                for item in params['variables']]
+    return [dict(name=params['name'], value=params['value'], state=params['state'])]
+
+
 def normalize_current(current):
     """``{name: masked value}`` from the API list ``[{"name", "value"}]`` (in its order)."""
     stored = {}

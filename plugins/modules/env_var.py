@@ -294,16 +294,9 @@ from ansible_collections.community.circleci.plugins.module_utils._env_vars impor
     STATES,
     UPDATE_VALUE_SPEC,
     converge_env_vars,
+    desired_variables,
 )
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
-
-
-def desired_variables(params):
-    """The {name, value, state} items the options ask for; item states default to O(state)."""
-    if params['variables'] is not None:
-        return [dict(name=item['name'], value=item.get('value'), state=item.get('state') or params['state'])
-                for item in params['variables']]
-    return [dict(name=params['name'], value=params['value'], state=params['state'])]
 
 
 def main():

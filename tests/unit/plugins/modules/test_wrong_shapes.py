@@ -21,6 +21,7 @@ from ansible_collections.community.circleci.tests.unit.fakes import answer
 
 PROJECT = '/project/github/acme/api'
 ORG_ID = 'b0de2883-ba52-4530-abc0-d74091c72852'
+CONTEXT_ID = 'f3e9363b-e6e3-44de-8de1-542479a869b1'
 
 
 def case(module, args, method, path, expects):
@@ -39,6 +40,10 @@ CASES = [
     case('build_info', dict(project=SLUG, limit=5), 'GET', PROJECT, list),
     case('checkout_key', dict(project=SLUG, type='deploy-key'), 'GET', PROJECT + '/checkout-key', list),
     case('checkout_key_info', dict(project=SLUG), 'GET', PROJECT + '/checkout-key', list),
+    case('context', dict(name='deploy-prod', owner='gh/acme'), 'GET', '/api/v2/me/collaborations', list),
+    case('context_env_var', dict(context_id=CONTEXT_ID, name='DEPLOY_ENV', value='staging'), 'GET',
+         '/api/v2/context/%s/environment-variable' % CONTEXT_ID, dict),
+    case('context_info', dict(owner='gh/acme'), 'GET', '/api/v2/me/collaborations', list),
     case('env_var', dict(project=SLUG, name='DEPLOY_ENV', value='staging'), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(project=SLUG, expected_names=['DEPLOY_ENV']), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(projects=[SLUG]), 'GET', PROJECT + '/envvar', list),
