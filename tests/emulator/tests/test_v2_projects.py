@@ -311,3 +311,15 @@ def test_project_of_a_foreign_org_is_hidden(api2):
     """A project of an org the user is not a member of answers like an unknown project."""
     assert api2.get('/project/circleci/%s/%s' % (ORG_OTHER, VAULT_APP)).json() == {'message': 'Project not found'}
     assert api2.get('/webhook', params={'scope-id': VAULT_APP, 'scope-type': 'project'}).status_code == 404
+
+
+def test_the_request_log_names_the_body_keys_sent_never_their_values(api, api2, emulator_admin):
+    """body_keys: the key paths of a JSON object body, two levels deep (a settings PATCH names the settings it sends)."""
+    resp = api2.patch('/project/gh/acme/api/settings', json={'advanced': {'oss': False, 'autocancel_builds': True}})
+    assert resp.status_code == 200
+    api.post('/project/github/acme/api/envvar', json={'name': 'LOGGED', 'value': 'secret-value-1234'})
+    api2.get('/project/gh/acme/api/settings')
+    log = emulator_admin.requests()
+    assert log[0]['body_keys'] == ['advanced', 'advanced.autocancel_builds', 'advanced.oss']
+    assert log[1]['body_keys'] == ['name', 'value'] and 'secret-value-1234' not in repr(log)
+    assert 'body_keys' not in log[2]
