@@ -397,7 +397,13 @@ class ApiHandler(BaseHandler):
                 if len(parts) != 6:
                     raise ValueError('expected /_emulator/projects/<vcs>/<user>/<name>/envvar')
                 with emu.lock:
-                    proj = emu.state.project(parts[2], parts[3], parts[4])
+                    if parts[2] == 'circleci':  # a standalone project: circleci/<org id>/<project id> (UUID or base58)
+                        found = emu.state.v2.find_project(parts[2:5])
+                        if found is None:
+                            raise ApiError(404, 'Project not found')
+                        proj = found[0]
+                    else:
+                        proj = emu.state.project(parts[2], parts[3], parts[4])
                     if data.get('delete'):
                         proj['env_vars'].pop(data.get('name'), None)
                         self.send_json(200, {'deleted': data.get('name')})

@@ -323,3 +323,18 @@ def test_the_request_log_names_the_body_keys_sent_never_their_values(api, api2, 
     assert log[0]['body_keys'] == ['advanced', 'advanced.autocancel_builds', 'advanced.oss']
     assert log[1]['body_keys'] == ['name', 'value'] and 'secret-value-1234' not in repr(log)
     assert 'body_keys' not in log[2]
+
+
+def test_the_seed_has_circleci_twins_of_api_web_and_worker(api2, emulator_admin):
+    """Same variables as the classic projects, seeded checkout keys; the admin drift route reaches them too."""
+    twin = 'circleci/%s/5f0c6a61-2f1e-4c8e-9d33-6d1b6a0e7a01' % ORG_CLOUD
+    names = [item['name'] for item in api2.items('/project/%s/envvar' % twin)[0]]
+    assert names == ['API_KEY', 'AWS_REGION', 'DATABASE_URL', 'LOG_LEVEL', 'SHORT']
+    keys = api2.items('/project/%s/checkout-key' % twin)[0]
+    assert [(k['type'], k['preferred']) for k in keys] == [('deploy-key', True)]
+    web_keys = api2.items('/project/circleci/%s/5f0c6a61-2f1e-4c8e-9d33-6d1b6a0e7a02/checkout-key' % ORG_CLOUD)[0]
+    assert len(web_keys) == 2
+    resp = requests.post(emulator_admin.admin_url + '/projects/%s/envvar' % twin, json={'name': 'SHORT', 'value': 'drifted'},
+                         timeout=10)
+    assert resp.status_code == 200 and resp.json()['value'] == 'xxxxfted'
+    assert api2.get('/project/%s/envvar/SHORT' % twin).json()['value'] == 'xxxxfted'
