@@ -20,6 +20,8 @@ from ansible_collections.community.circleci.tests.unit.answers import PRIVATE, S
 from ansible_collections.community.circleci.tests.unit.fakes import answer
 
 PROJECT = '/project/github/acme/api'
+CLOUD = 'circleci/311ada03-9e36-4e03-893b-c0f0d7ac28c9/9c966ef9-d584-44b5-98aa-126e97fcb2e3'
+CLOUD_PATH = '/api/v2/project/' + CLOUD  # a circleci/ project, served through API v2
 
 
 def case(module, args, method, path, expects):
@@ -41,6 +43,8 @@ CASES = [
     case('env_var', dict(project=SLUG, name='DEPLOY_ENV', value='staging'), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(project=SLUG, expected_names=['DEPLOY_ENV']), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(projects=[SLUG]), 'GET', PROJECT + '/envvar', list),
+    case('env_var', dict(project=CLOUD, name='DEPLOY_ENV', value='staging'), 'GET', CLOUD_PATH + '/envvar', dict),
+    case('env_var_info', dict(projects=[CLOUD]), 'GET', CLOUD_PATH + '/envvar', dict),
     case('heroku_key', dict(api_key='0000-1a2b'), 'GET', '/me', dict),
     case('project', dict(project=SLUG), 'GET', PROJECT + '/settings', dict),
     case('project_info', dict(username='acme'), 'GET', '/projects', list),
