@@ -40,6 +40,8 @@ CASES = [
     case('build_info', dict(project=SLUG, limit=5), 'GET', PROJECT, list),
     case('checkout_key', dict(project=SLUG, type='deploy-key'), 'GET', PROJECT + '/checkout-key', list),
     case('checkout_key_info', dict(project=SLUG), 'GET', PROJECT + '/checkout-key', list),
+    case('checkout_key', dict(project=CLOUD, type='deploy-key'), 'GET', CLOUD_PATH + '/checkout-key', dict),
+    case('checkout_key_info', dict(project=CLOUD), 'GET', CLOUD_PATH + '/checkout-key', dict),
     case('env_var', dict(project=SLUG, name='DEPLOY_ENV', value='staging'), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(project=SLUG, expected_names=['DEPLOY_ENV']), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(projects=[SLUG]), 'GET', PROJECT + '/envvar', list),
