@@ -332,6 +332,9 @@ def test_the_seed_has_circleci_twins_of_api_web_and_worker(api2, emulator_admin)
     assert names == ['API_KEY', 'AWS_REGION', 'DATABASE_URL', 'LOG_LEVEL', 'SHORT']
     keys = api2.items('/project/%s/checkout-key' % twin)[0]
     assert [(k['type'], k['preferred']) for k in keys] == [('deploy-key', True)]
+    shown = emulator_admin.v2_project(twin.rsplit('/', maxsplit=1)[-1])['checkout_keys'][0]
+    sha = api2.items('/project/%s/checkout-key' % twin, params={'digest': 'sha256'})[0][0]['fingerprint']
+    assert shown['public_key'] == keys[0]['public-key'] and shown['fingerprint_sha256'] == sha
     web_keys = api2.items('/project/circleci/%s/5f0c6a61-2f1e-4c8e-9d33-6d1b6a0e7a02/checkout-key' % ORG_CLOUD)[0]
     assert len(web_keys) == 2
     resp = requests.post(emulator_admin.admin_url + '/projects/%s/envvar' % twin, json={'name': 'SHORT', 'value': 'drifted'},
