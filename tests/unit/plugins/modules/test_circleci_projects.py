@@ -10,9 +10,13 @@ message naming the module, the API it needs and the kind of project; the others 
 
 from __future__ import annotations
 
+import pkgutil
+
 import pytest
 
+from ansible_collections.community.circleci.plugins import modules as modules_package
 from ansible_collections.community.circleci.tests.unit.answers import PRIVATE
+from ansible_collections.community.circleci.tests.unit.fakes import answer
 
 ORG = '311ada03-9e36-4e03-893b-c0f0d7ac28c9'
 PROJECT_ID = '9c966ef9-d584-44b5-98aa-126e97fcb2e3'
@@ -30,6 +34,33 @@ V11_ONLY = {
     'ssh_key_info': {},
     'test_metadata_info': dict(build_num=300),
 }
+# The modules that serve circleci/ projects through API v2, with what they need besides the project, and their first request.
+SERVED = {
+    'env_var': (dict(name='DEPLOY_ENV', value='staging'), 'envvar'),
+    'env_var_info': ({}, 'envvar'),
+    'checkout_key': (dict(type='deploy-key'), 'checkout-key'),
+    'checkout_key_info': ({}, 'checkout-key'),
+    'project': (dict(settings=dict(autocancel_builds=True)), 'settings'),
+}
+# The modules that take no project (or list them through API v1.1, which cannot name circleci/ ones).
+NO_PROJECT = {'heroku_key', 'project_info', 'user_info'}
+# project_settings (many projects, another resource owner's module) parses its projects itself: see the report.
+ELSEWHERE = {'project_settings'}
+
+
+def test_every_module_is_classified():
+    names = sorted(name for dummy, name, is_package in pkgutil.iter_modules(modules_package.__path__) if not is_package)
+    assert sorted(set(V11_ONLY) | set(SERVED) | NO_PROJECT | ELSEWHERE) == names
+
+
+@pytest.mark.parametrize('module', sorted(SERVED))
+def test_a_serving_module_sends_its_first_request_to_api_v2(run, transport, module):
+    args, resource = SERVED[module]
+    transport.on('GET', '.', answer(body={'items': [], 'next_page_token': None, 'advanced': {'autocancel_builds': True}}))
+    result = run(module, dict(args, project=CLOUD_BASE58), check_mode=True)
+    assert transport.requests()[0][1].split('?')[0] == '/api/v2/project/%s/%s' % (CLOUD, resource)
+    assert all(path.startswith('/api/v2/') for dummy, path in transport.requests())
+    assert result.get('project', CLOUD) == CLOUD
 
 
 @pytest.mark.parametrize('module', sorted(V11_ONLY))
