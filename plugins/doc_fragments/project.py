@@ -16,6 +16,10 @@ options:
       - The project, as V(vcs/organisation/name), for example V(gh/acme/api) or V(bitbucket/acme/mobile).
         The VCS may be V(gh), V(github), V(bb) or V(bitbucket).
       - Or only the repository name, with O(vcs_type) and O(username) set.
+      - GitHub App, GitLab and standalone projects are V(circleci/<organization id>/<project id>), each id a UUID (as the
+        organization and project settings show it) or its base58 form (as CircleCI's answers show it). Only API v2 knows
+        them. The modules that serve them through API v2 say so; the others refuse them before any request.
+        CircleCI has no V(gl/) slug.
       - Checked before any request is made.
     type: str
     required: true

@@ -11,6 +11,13 @@ Facts of the CircleCI API v1.1 this relies on (see the recorded interactions):
 ``POST`` creates one (201; never replayed, as a replay would create a second key);
 ``DELETE .../checkout-key/{fp}`` deletes one. CircleCI alone decides which key is ``preferred`` (a user
 key wins over deploy keys); no endpoint changes it.
+
+``circleci/<org id>/<project id>`` projects (GitHub App, GitLab, standalone), which only API v2 knows,
+are served through API v2's ``/project/{slug}/checkout-key``: the same keys, spelled ``public-key`` and
+``created-at`` (v1.1: ``public_key``, ``time``), listed in pages (``{items, next_page_token}``), an MD5
+fingerprint unless ``?digest=sha256``, deleted by fingerprint. API v2 cannot create a checkout key for
+such a project (the reference: "Not available for GitHub App / GitLab (circleci/...) projects"), so a
+plan that needs one fails after the read, before any write.
 """
 
 from __future__ import annotations
@@ -60,8 +67,8 @@ class PermissionError403(PermissionDeniedError):
 
 
 def describe(key):
-    """A checkout key as the modules return it: both fingerprints computed locally from the public key."""
-    public_key = (key.get('public_key') or '').strip()
+    """A checkout key as the modules return it (from either API's spelling): both fingerprints computed locally."""
+    public_key = (key.get('public_key') or key.get('public-key') or '').strip()
     prints = known_fingerprints(public_key, key.get('fingerprint'))
     return {
         'type': key.get('type'),
@@ -69,7 +76,7 @@ def describe(key):
         'fingerprint_md5': prints['md5'],
         'fingerprint_sha256': prints['sha256'],
         'preferred': bool(key.get('preferred')),
-        'time': key.get('time'),
+        'time': key.get('time') or key.get('created-at'),
         'login': key.get('login'),
     }
 
@@ -80,9 +87,13 @@ def identity(key):
 
 
 def read_keys(client, project, digest=None):
-    """The project's checkout keys, described, with one GET."""
+    """The project's checkout keys, described: one GET (API v2, for circleci/ projects: one per page)."""
     params = {'digest': digest} if digest else None
-    return [describe(key) for key in client.get(LIST_PATH, project, params=params, expect=list) if isinstance(key, dict)]
+    if project.in_v1:
+        keys = client.get(LIST_PATH, project, params=params, expect=list)
+    else:
+        keys = client.v2.items(LIST_PATH, project, params=params)
+    return [describe(key) for key in keys if isinstance(key, dict)]
 
 
 def _summary(key):
@@ -93,14 +104,15 @@ def _newest_first(keys):
     return sorted(keys, key=lambda key: key.get('time') or '', reverse=True)
 
 
-def plan(current, key_type, state, preferred=False, fingerprint=None):
+def plan(current, key_type, state, preferred=False, fingerprint=None, can_create=True):  # pylint: disable=too-many-arguments
     """What to do so the project's checkout keys are as asked; pure.
 
     ``current`` is a list of described keys. Returns a dict: ``create`` (the type to create, or None),
     ``delete`` (keys to delete), ``key`` (the key ensured for ``present``; None while still to be
     created) and ``after`` (the keys expected afterwards, a new key shown with the fingerprint NEW_KEY).
     Raises InputError when the API cannot reach the desired state (a preferred key of another type
-    that CircleCI will keep preferring).
+    that CircleCI will keep preferring, or a key to create where ``can_create`` is false: API v2
+    creates none for circleci/ projects).
 
     Preference: CircleCI alone chooses the preferred key, and prefers a user key over deploy keys;
     no API call changes it. So with ``preferred=True``:
@@ -141,6 +153,11 @@ def plan(current, key_type, state, preferred=False, fingerprint=None):
             'No deploy-key exists, and a new one would not be preferred: CircleCI prefers the github-user-key (%s) over deploy keys, '
             'and the API cannot change which key is preferred. Delete the user key first (state=absent, type=github-user-key) '
             'or drop preferred' % ', '.join(users))
+    if not can_create:
+        raise InputError(
+            'No %s exists, and CircleCI cannot create checkout keys for GitHub App, GitLab or standalone projects '
+            '(circleci/<organization id>/<project id>): API v2 refuses it, and API v1.1 does not know these projects. '
+            'Nothing was changed; listing and deleting their keys works' % key_type)
     new_key = {'type': key_type, 'public_key': None, 'fingerprint_md5': NEW_KEY, 'fingerprint_sha256': NEW_KEY,
                'preferred': False, 'time': None, 'login': None}
     result['create'] = key_type
@@ -169,7 +186,7 @@ def converge(client, project, key_type, state, preferred=False, fingerprint=None
     carrying what was applied.
     """
     current = read_keys(client, project)
-    steps = plan(current, key_type, state, preferred, fingerprint)
+    steps = plan(current, key_type, state, preferred, fingerprint, can_create=project.in_v1)
     result = {
         'changed': bool(steps['create'] or steps['delete']),
         'key': steps['key'],
@@ -207,7 +224,7 @@ def converge(client, project, key_type, state, preferred=False, fingerprint=None
 def _delete(client, project, key):
     """DELETE one key (repeatable; gone already is fine); when its answer is lost, the list read again tells."""
     try:
-        client.delete(ITEM_PATH, project, key['fingerprint_md5'], missing_ok=True)
+        (client if project.in_v1 else client.v2).delete(ITEM_PATH, project, key['fingerprint_md5'], missing_ok=True)
     except RequestError as error:
         confirm(error, lambda: key['fingerprint_md5'] not in {other['fingerprint_md5'] for other in read_keys(client, project)})
 

@@ -18,6 +18,15 @@ Everything here but ``apply_env_var_plan`` and ``converge_env_vars`` is pure: on
 check mode, diff mode and the real run. Writes are single POSTs (the API overwrites a variable
 of the same name, so replaying one is harmless and it is never deleted first); deletions run
 last, and only after every write succeeded.
+
+GitHub OAuth and Bitbucket projects are served through API v1.1; ``circleci/<org id>/<project id>``
+projects (GitHub App, GitLab, standalone), which only API v2 knows, through API v2's
+``/project/{slug}/envvar``: the same paths, the same ``{name, value}`` bodies and the same masking,
+but lists are paged (``{items, next_page_token}``, followed by ``client.v2.items``), items carry
+``created-at`` (ISO 8601, may be null), an unknown name answers 404 ``Environment variable not found.``
+and project API tokens are refused (v2 does not support them). ``created-at`` moves when a variable is
+written again (an overwrite is a new variable), so after a lost answer it tells whether a write with
+the same masked value landed, which the masked form alone cannot.
 """
 
 from __future__ import annotations
@@ -164,8 +173,9 @@ class EnvVarPlan:
     ``before`` is ``{name: masked}`` as read; ``after`` the same as it will be.
     """
 
-    def __init__(self, before, add, update, delete, unchanged, unverified):
+    def __init__(self, before, add, update, delete, unchanged, unverified, created=None):
         self.before = before
+        self.created = created or {}  # name -> created-at as read (API v2 lists only)
         self.add = add
         self.update = update
         self.delete = delete
@@ -223,6 +233,12 @@ class EnvVarPlan:
         }
 
 
+def created_at(current):
+    """``{name: created-at}`` from an API v2 list (empty for v1.1 lists, which have no such field)."""
+    return {item['name']: item.get('created-at') for item in current or []
+            if isinstance(item, dict) and isinstance(item.get('name'), str) and item.get('created-at') is not None}
+
+
 def env_var_list(masked):
     """``[{name, value}]`` sorted by name, from ``{name: masked}``."""
     return [{'name': name, 'value': value} for name, value in sorted(masked.items())]
@@ -266,7 +282,7 @@ def plan_env_vars(current, desired, purge=False, update_value='when_masked_diffe
         for name in before:
             if name not in listed:
                 delete.append(Change(name, 'delete', 'not listed, and purge is true', None))
-    return EnvVarPlan(before, add, update, delete, unchanged, unverified)
+    return EnvVarPlan(before, add, update, delete, unchanged, unverified, created=created_at(current))
 
 
 _SKIPPED = object()
@@ -283,12 +299,14 @@ def apply_env_var_plan(client, project, plan):
     write was lost, the variables are read once more to learn which of those writes landed; when
     all did, the work goes on as if nothing had happened.
     """
+    api = api_for(client, project)
+
     def write(change):
         # One overwriting POST: replaying it is harmless, and its answer is not needed.
-        client.post(LIST_PATH, project, body={'name': change.name, 'value': change.value}, repeatable=True, expect=None)
+        api.post(LIST_PATH, project, body={'name': change.name, 'value': change.value}, repeatable=True, expect=None)
 
     def remove(change):
-        client.delete(ITEM_PATH, project, change.name, missing_ok=True)  # gone already meets the goal
+        api.delete(ITEM_PATH, project, change.name, missing_ok=True)  # gone already meets the goal
 
     outcome = {'added': [], 'updated': [], 'deleted': [], 'failures': [], 'not_attempted': []}
     phases = [(plan.writes, write), (plan.delete, remove)]
@@ -338,13 +356,16 @@ def _run_batch(client, changes, send, outcome):
 def _settle(client, project, plan, uncertain, outcome):
     """Read the variables once to learn which writes whose answer was lost were applied."""
     try:
-        stored = normalize_current(read_env_vars(client, project))
+        listed = read_env_vars(client, project)
+        stored, created = normalize_current(listed), created_at(listed)
     except CircleCIError:
-        stored = None
+        stored, created = None, {}
     for change, error in uncertain:
         before, now = plan.before.get(change.name), (stored or {}).get(change.name)
         wanted = None if change.action == 'delete' else mask(change.value)
-        if stored is not None and now == wanted and before != wanted:
+        # API v2's created-at moves on every write: it shows a write landed even when the masked form stayed the same.
+        rewritten = wanted is not None and created.get(change.name) not in (None, plan.created.get(change.name))
+        if stored is not None and now == wanted and (before != wanted or rewritten):
             outcome[_APPLIED_KEY[change.action]].append(change.name)
             continue
         if stored is not None and now == before and before != wanted and not error.may_still_run:
@@ -357,9 +378,16 @@ def _failure(change, error):
             'outcome': getattr(error, 'outcome', NOT_APPLIED)}
 
 
+def api_for(client, project):
+    """The API that serves ``project``'s variables: v1.1 for GitHub OAuth and Bitbucket, v2 for circleci/ projects."""
+    return client if project.in_v1 else client.v2
+
+
 def read_env_vars(client, project):
-    """The project's variables as the API lists them (masked), with one GET."""
-    return client.get(LIST_PATH, project, expect=list)
+    """The project's variables as the API lists them (masked): one GET (API v2: one per page)."""
+    if project.in_v1:
+        return client.get(LIST_PATH, project, expect=list)
+    return client.v2.items(LIST_PATH, project)
 
 
 def converge_env_vars(client, project, desired, purge=False, update_value='when_masked_differs', check_mode=False):

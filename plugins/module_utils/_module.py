@@ -10,6 +10,7 @@ For internal collection use only: names and behaviour may change without notice.
 from __future__ import annotations
 
 import copy
+import inspect
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -67,6 +68,21 @@ def unexpected_answer(client, error):
                                  detail='Reading the answer failed with %s: %s' % (type(error).__name__, error))
 
 
+def calling_module():
+    """``community.circleci.<name>`` of the module whose ``main()`` is running (found on the stack), or None."""
+    frame = inspect.currentframe()
+    try:
+        while frame is not None:
+            spec = frame.f_globals.get('__spec__')  # a module run as __main__ (AnsiballZ) keeps its real name here
+            name = getattr(spec, 'name', None) or frame.f_globals.get('__name__') or ''
+            if '.plugins.modules.' in name:
+                return 'community.circleci.' + name.rsplit('.', 1)[1]
+            frame = frame.f_back
+    finally:
+        del frame
+    return None
+
+
 class CircleCIModule(AnsibleModule):
     """An AnsibleModule with the shared options, one client, and one way to end: ``run``.
 
@@ -86,6 +102,7 @@ class CircleCIModule(AnsibleModule):
             required_by.setdefault('vcs_type', ('username',))
         spec.update(copy.deepcopy(argument_spec))
         self._client = None
+        self.module_name = calling_module()
         # Whether the module serves circleci/<org id>/<project id> projects (through API v2); else they
         # are refused before any request, as API v1.1 does not know them.
         self.circleci_projects = circleci_projects
@@ -119,7 +136,7 @@ class CircleCIModule(AnsibleModule):
         try:
             parsed = parse_project(project, self.params.get('vcs_type'), self.params.get('username'))
             if not self.circleci_projects:
-                parsed.require_v1('this module')
+                parsed.require_v1(self.module_name or 'this module')
         except ProjectError as error:
             raise InputError(str(error))
         return parsed

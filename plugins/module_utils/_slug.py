@@ -21,6 +21,10 @@ V1_VCS = ('github', 'bitbucket')
 # GitHub and Bitbucket owner and repository names: letters, digits, '-', '_' and '.'.
 _NAME = re.compile(r'[A-Za-z0-9_.-]+')
 _BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+# CircleCI has no gl/ (or gitlab/) slug: GitLab projects are standalone, circleci/<organization id>/<project id>.
+_GITLAB = ('gl', 'gitlab')
+GITLAB_HINT = ('CircleCI has no gl/ slug: GitLab projects (like GitHub App and standalone ones) are named '
+               'circleci/<organization id>/<project id>, with the ids shown in the organization and project settings')
 
 
 class ProjectError(ValueError):
@@ -106,6 +110,8 @@ def parse_project(project, vcs_type=None, username=None):
     else:
         raise ProjectError('project %r must look like vcs/organisation/name, e.g. gh/acme/api or bitbucket/acme/mobile' % project)
     canonical_vcs = VCS_ALIASES.get(str(vcs_type).lower())
+    if str(vcs_type).lower() in _GITLAB:
+        raise ProjectError('project %r: %s' % (project, GITLAB_HINT))
     if canonical_vcs is None:
         raise ProjectError('unknown VCS %r in project %r: use gh, github, bb, bitbucket or circleci' % (vcs_type, project))
     if canonical_vcs == 'circleci':
@@ -139,6 +145,9 @@ def parse_owner(owner):
         raise ProjectError('owner must be an organization such as gh/acme or circleci/<organization id>, got %r' % (owner,))
     parts = owner.strip('/').split('/')
     canonical_vcs = VCS_ALIASES.get(parts[0].lower()) if len(parts) == 2 else None
+    if parts[0].lower() in _GITLAB:
+        raise ProjectError('owner %r: CircleCI has no gl/ slug: a GitLab organization (like a GitHub App or standalone one) '
+                           'is circleci/<organization id>, the id shown in the organization settings' % owner)
     if canonical_vcs is None:
         raise ProjectError('owner %r must look like gh/acme, bb/acme or circleci/<organization id>' % owner)
     if canonical_vcs == 'circleci':

@@ -20,6 +20,11 @@ description:
     O(fingerprint) only if it is of O(type) when both are set.
   - Fingerprints are computed locally from the public keys, in the MD5 form CircleCI shows by default and the
     SHA256 form of current OpenSSH, so either form can be used and both are returned; listing costs one request.
+  - GitHub App, GitLab and standalone projects (O(project=circleci/<organization id>/<project id>)), which only API v2 knows,
+    are served through API v2 (C(GET /api/v2/project/:slug/checkout-key), one request per page, and
+    C(DELETE /api/v2/project/:slug/checkout-key/:fingerprint)) with the same plan, results and guarantees. CircleCI cannot
+    create a checkout key for them, so O(state=present) succeeds when a key of O(type) exists, and otherwise fails after the
+    read, before any write (in check mode too). GitHub OAuth and Bitbucket projects keep using API v1.1.
 author:
   - community.circleci contributors (@ansible-collections)
 extends_documentation_fragment:
@@ -102,6 +107,11 @@ EXAMPLES = r'''
     project: gh/acme/api
     state: absent
     type: github-user-key
+
+- name: Check that a standalone project has a deploy key (through API v2, which cannot create one)
+  community.circleci.checkout_key:
+    project: circleci/311ada03-9e36-4e03-893b-c0f0d7ac28c9/5f0c6a61-2f1e-4c8e-9d33-6d1b6a0e7a01
+    type: deploy-key
 '''
 
 RETURN = r'''
@@ -133,7 +143,7 @@ key:
       type: bool
       sample: true
     time:
-      description: When the key was created.
+      description: When the key was created (API v1.1's C(time), API v2's C(created-at)).
       type: str
       sample: '2015-09-21T17:29:21.042Z'
     login:
@@ -189,7 +199,7 @@ def converge(module):
 
 
 def main():
-    module = CircleCIModule(argument_spec=_checkout_keys.SPEC, supports_check_mode=True, **_checkout_keys.RULES)
+    module = CircleCIModule(argument_spec=_checkout_keys.SPEC, supports_check_mode=True, circleci_projects=True, **_checkout_keys.RULES)
     module.run(lambda: converge(module))
 
 

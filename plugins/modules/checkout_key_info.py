@@ -13,6 +13,9 @@ version_added: 0.1.0
 description:
   - Lists a project's checkout keys (C(GET project/:vcs/:org/:name/checkout-key)) with one request.
   - Each key has both fingerprints, computed locally from the public key, and RV(keys[].fingerprint) in the O(digest) form.
+  - GitHub App, GitLab and standalone projects (O(project=circleci/<organization id>/<project id>)), which only API v2 knows,
+    are read through API v2 (C(GET /api/v2/project/:slug/checkout-key), one request per page) with the same results;
+    GitHub OAuth and Bitbucket projects through API v1.1.
 author:
   - community.circleci contributors (@ansible-collections)
 extends_documentation_fragment:
@@ -42,6 +45,11 @@ EXAMPLES = r'''
   loop: [api]
   register: keys_of
   failed_when: keys_of['keys'] | selectattr('preferred') | rejectattr('type', 'equalto', 'deploy-key') | list | length > 0
+
+- name: List the checkout keys of a standalone project (through API v2)
+  community.circleci.checkout_key_info:
+    project: circleci/311ada03-9e36-4e03-893b-c0f0d7ac28c9/5f0c6a61-2f1e-4c8e-9d33-6d1b6a0e7a01
+  register: cloud_keys
 '''
 
 RETURN = r'''
@@ -80,7 +88,7 @@ keys:
       type: bool
       sample: true
     time:
-      description: When the key was created.
+      description: When the key was created (API v1.1's C(time), API v2's C(created-at)).
       type: str
       sample: '2015-09-21T17:29:21.042Z'
     login:
@@ -117,6 +125,7 @@ def main():
             digest=dict(type='str', choices=['md5', 'sha256'], default='md5'),
         ),
         supports_check_mode=True,
+        circleci_projects=True,
     )
     module.run(lambda: list_keys(module))
 

@@ -21,11 +21,17 @@ description:
   - If a request fails, no new request is started; the task fails and says what was applied (RV(added), RV(updated),
     RV(deleted)), what failed and why (RV(failures)) and what was not attempted (RV(not_attempted)). Nothing applied is undone,
     and running the task again converges the rest.
+  - GitHub App, GitLab and standalone projects (O(project=circleci/<organization id>/<project id>)), which only API v2 knows,
+    are served through API v2 with the same plan, results and guarantees, and the same requests in the same order -
+    C(GET /api/v2/project/:slug/envvar) (one request per page of the list; CircleCI does not document the page size),
+    C(POST /api/v2/project/:slug/envvar) and C(DELETE /api/v2/project/:slug/envvar/:name). GitHub OAuth and Bitbucket projects
+    keep using API v1.1.
   - Names and values are checked before any request is sent (names match C([A-Za-z_][A-Za-z0-9_]*) in full and are listed once;
     every present variable has a value, which is a string).
   - When the answer to a write is lost (a timeout or a cut-off answer after retries), the variables are read once more to learn
     whether it was applied; a write whose outcome stays unknown is reported in RV(failures) with C(outcome=unknown), and the task
-    reports C(changed).
+    reports C(changed). Through API v2 the read also shows each variable's C(created-at), which moves when a variable is
+    written, so a lost write whose value has the same masked form as before can be settled too.
   - B(What the comparison can and cannot prove.) CircleCI never returns a value, only C(xxxx) followed by its last four characters
     (just C(xxxx) for a value shorter than four characters). With O(update_value=when_masked_differs) a stored value is replaced
     when that masked form differs from the desired value's, which proves the values differ. When the masked forms match, the
@@ -101,6 +107,7 @@ options:
     default: when_masked_differs
 notes:
   - A read-only API token gets HTTP 403 on the first write; an unknown project (or one a project token is not scoped to) gets HTTP 404.
+    API v2 does not accept project API tokens (HTTP 401), so use a personal token for circleci/ projects.
   - Ansible hides every occurrence of a C(no_log) value in the task's output. So a masked form that contains a whole value
     (a value of exactly four characters, such as C(info) shown as C(xxxxinfo)) is shown as C(xxxx********), and a very short value
     (such as C(8)) also hides every unrelated occurrence of it (names, counters) in the result.
@@ -156,6 +163,12 @@ EXAMPLES = r'''
     project: gh/acme/api
     name: LOG_LEVEL
     state: absent
+
+- name: Set a variable of a standalone project (through API v2; the ids may also be given in base58)
+  community.circleci.env_var:
+    project: circleci/311ada03-9e36-4e03-893b-c0f0d7ac28c9/9c966ef9-d584-44b5-98aa-126e97fcb2e3
+    name: LEDGER_REGION
+    value: eu-central-1
 '''
 
 RETURN = r'''
@@ -312,6 +325,7 @@ def main():
         mutually_exclusive=[('name', 'variables'), ('value', 'variables')],
         required_one_of=[('name', 'variables')],
         supports_check_mode=True,
+        circleci_projects=True,
     )
     params = module.params
     module.run(lambda: converge_env_vars(module.client, module.project, desired_variables(params), purge=params['purge'],

@@ -14,6 +14,9 @@ description:
   - Lists the environment variables of one project (O(project)) or of many (O(projects)), as CircleCI shows them,
     the name and a masked value, C(xxxx) followed by the last four characters (just C(xxxx) for a value shorter than four).
   - Sends one request per project (C(GET /project/:slug/envvar)); several projects are read concurrently (at most 4 at a time).
+  - GitHub App, GitLab and standalone projects (V(circleci/<organization id>/<project id>)), which only API v2 knows, are read
+    through API v2 (C(GET /api/v2/project/:slug/envvar), one request per page of the list; CircleCI does not document the page
+    size), with the same results; GitHub OAuth and Bitbucket projects through API v1.1. Both kinds may be listed together.
   - With O(expected), compares each project's variables with the expected names (and values) and returns a drift report;
     with O(fail_on_drift=true) drift fails the task with a message naming the projects and variables.
   - B(What the comparison can and cannot prove.) A masked form that differs from the expected value's proves the value differs
@@ -29,7 +32,8 @@ options:
   project:
     description:
       - One project, as V(vcs/organisation/name), for example V(gh/acme/api) or V(bitbucket/acme/mobile)
-        (the VCS may be V(gh), V(github), V(bb) or V(bitbucket)); or only the repository name, with O(vcs_type) and O(username) set.
+        (the VCS may be V(gh), V(github), V(bb) or V(bitbucket)); or only the repository name, with O(vcs_type) and O(username) set;
+        or V(circleci/<organization id>/<project id>) for a GitHub App, GitLab or standalone project (read through API v2).
       - Mutually exclusive with O(projects); one of them is required. Checked before any request is made.
     type: str
   projects:
@@ -102,6 +106,14 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ item.project }}: missing {{ item.drift.missing }}, unexpected {{ item.drift.unexpected }}"
   loop: "{{ drift.projects }}"
+
+- name: Read a standalone project (through API v2) together with a GitHub one (through API v1.1)
+  community.circleci.env_var_info:
+    projects:
+      - gh/acme/api
+      - circleci/311ada03-9e36-4e03-893b-c0f0d7ac28c9/9c966ef9-d584-44b5-98aa-126e97fcb2e3
+    expected_names: [DATABASE_URL, LEDGER_DB_URL]
+    allow_unexpected: true
 
 - name: Check that the web project has exactly these names (values not compared)
   community.circleci.env_var_info:
@@ -287,6 +299,7 @@ def main():
         mutually_exclusive=[('project', 'projects')],
         required_one_of=[('project', 'projects')],
         supports_check_mode=True,
+        circleci_projects=True,
     )
     module.run(lambda: audit(module))
 

@@ -95,6 +95,26 @@ def redact_query(query):
     return out
 
 
+def body_keys(raw):
+    """The key paths of a JSON object body for the log (``advanced``, ``advanced.oss``: two levels), never a value.
+
+    None when the body is empty, not JSON or not an object. Lets a test see which fields a write sent
+    (a settings PATCH naming only the settings that differ) without logging what they hold.
+    """
+    try:
+        body = json.loads(raw.decode('utf-8')) if raw and raw.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    paths = []
+    for key in sorted(body, key=str):
+        paths.append(str(key))
+        if isinstance(body[key], dict):
+            paths.extend('%s.%s' % (key, inner) for inner in sorted(body[key], key=str))
+    return paths
+
+
 class Server(ThreadingHTTPServer):
     """Threaded HTTP server with daemon threads; optionally TLS (handshake in the worker thread)."""
 
@@ -257,6 +277,9 @@ class ApiHandler(BaseHandler):
         api_version, versioned_path = split_version(path)
         entry = {'method': self.command, 'path': path, 'query': redact_query(query), 'auth': way, 'token_kind': kind,
                  'write': self.command in WRITE_METHODS, 'listener': 'api', 'api': api_version}
+        keys_sent = body_keys(raw)
+        if keys_sent is not None:
+            entry['body_keys'] = keys_sent
         is_api = path.startswith('/api/')
         if is_api and self.emu.latency_ms > 0:
             self.emu.stop_event.wait(self.emu.latency_ms / 1000.0)
@@ -374,7 +397,13 @@ class ApiHandler(BaseHandler):
                 if len(parts) != 6:
                     raise ValueError('expected /_emulator/projects/<vcs>/<user>/<name>/envvar')
                 with emu.lock:
-                    proj = emu.state.project(parts[2], parts[3], parts[4])
+                    if parts[2] == 'circleci':  # a standalone project: circleci/<org id>/<project id> (UUID or base58)
+                        found = emu.state.v2.find_project(parts[2:5])
+                        if found is None:
+                            raise ApiError(404, 'Project not found')
+                        proj = found[0]
+                    else:
+                        proj = emu.state.project(parts[2], parts[3], parts[4])
                     if data.get('delete'):
                         proj['env_vars'].pop(data.get('name'), None)
                         self.send_json(200, {'deleted': data.get('name')})

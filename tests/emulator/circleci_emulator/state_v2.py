@@ -14,6 +14,7 @@ import re
 import secrets
 import uuid
 
+from . import keys
 from .state import ApiError, ENV_NAME_RE, SEED_EPOCH, VCS_ALIASES, VCS_HOST, mask
 
 NAMESPACE = uuid.UUID('5d0c8f3e-2b7a-4e61-9c4d-0a1b2c3d4e5f')  # derived ids: uuid5(NAMESPACE, "<kind>:<key>")
@@ -792,7 +793,10 @@ class V2State:  # pylint: disable=too-many-instance-attributes,too-many-public-m
             if meta['kind'] == 'standalone':
                 entry['name'] = proj['reponame']
                 entry['env_vars'] = [{'name': n, 'value': v, 'masked': mask(v)} for n, v in sorted(proj['env_vars'].items())]
-                entry['checkout_keys'] = [self.checkout_key_view(proj, i) for i in range(len(proj['checkout_keys']))]
+                views = [self.checkout_key_view(proj, i) for i in range(len(proj['checkout_keys']))]
+                entry['checkout_keys'] = [dict(view, public_key=view['public-key'],  # also as the classic projects show them
+                                               fingerprint_sha256=keys.sha256_fingerprint(view['public-key'].strip()))
+                                          for view in views]
             projects.append(entry)
         return {
             'organizations': [dict(o, slug=self.org_slug(o) if o['id'] or o['vcs_type'] != 'circleci' else None) for o in self.orgs],

@@ -311,3 +311,33 @@ def test_project_of_a_foreign_org_is_hidden(api2):
     """A project of an org the user is not a member of answers like an unknown project."""
     assert api2.get('/project/circleci/%s/%s' % (ORG_OTHER, VAULT_APP)).json() == {'message': 'Project not found'}
     assert api2.get('/webhook', params={'scope-id': VAULT_APP, 'scope-type': 'project'}).status_code == 404
+
+
+def test_the_request_log_names_the_body_keys_sent_never_their_values(api, api2, emulator_admin):
+    """body_keys: the key paths of a JSON object body, two levels deep (a settings PATCH names the settings it sends)."""
+    resp = api2.patch('/project/gh/acme/api/settings', json={'advanced': {'oss': False, 'autocancel_builds': True}})
+    assert resp.status_code == 200
+    api.post('/project/github/acme/api/envvar', json={'name': 'LOGGED', 'value': 'secret-value-1234'})
+    api2.get('/project/gh/acme/api/settings')
+    log = emulator_admin.requests()
+    assert log[0]['body_keys'] == ['advanced', 'advanced.autocancel_builds', 'advanced.oss']
+    assert log[1]['body_keys'] == ['name', 'value'] and 'secret-value-1234' not in repr(log)
+    assert 'body_keys' not in log[2]
+
+
+def test_the_seed_has_circleci_twins_of_api_web_and_worker(api2, emulator_admin):
+    """Same variables as the classic projects, seeded checkout keys; the admin drift route reaches them too."""
+    twin = 'circleci/%s/5f0c6a61-2f1e-4c8e-9d33-6d1b6a0e7a01' % ORG_CLOUD
+    names = [item['name'] for item in api2.items('/project/%s/envvar' % twin)[0]]
+    assert names == ['API_KEY', 'AWS_REGION', 'DATABASE_URL', 'LOG_LEVEL', 'SHORT']
+    keys = api2.items('/project/%s/checkout-key' % twin)[0]
+    assert [(k['type'], k['preferred']) for k in keys] == [('deploy-key', True)]
+    shown = emulator_admin.v2_project(twin.rsplit('/', maxsplit=1)[-1])['checkout_keys'][0]
+    sha = api2.items('/project/%s/checkout-key' % twin, params={'digest': 'sha256'})[0][0]['fingerprint']
+    assert shown['public_key'] == keys[0]['public-key'] and shown['fingerprint_sha256'] == sha
+    web_keys = api2.items('/project/circleci/%s/5f0c6a61-2f1e-4c8e-9d33-6d1b6a0e7a02/checkout-key' % ORG_CLOUD)[0]
+    assert len(web_keys) == 2
+    resp = requests.post(emulator_admin.admin_url + '/projects/%s/envvar' % twin, json={'name': 'SHORT', 'value': 'drifted'},
+                         timeout=10)
+    assert resp.status_code == 200 and resp.json()['value'] == 'xxxxfted'
+    assert api2.get('/project/%s/envvar/SHORT' % twin).json()['value'] == 'xxxxfted'

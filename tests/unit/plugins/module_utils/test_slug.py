@@ -38,7 +38,8 @@ def test_parse(text, vcs_type, username, expected):
     ('', None, None, 'non-empty'),
     ('api', None, None, 'bare name'),
     ('acme/api', None, None, 'vcs/organisation/name'),
-    ('gl/acme/api', None, None, 'unknown VCS'),
+    ('xx/acme/api', None, None, 'unknown VCS'),
+    ('gl/acme/api', None, None, 'no gl/ slug'),
     ('gh/acme/a b', None, None, 'not valid'),
     ('gh/../api', None, None, 'not valid'),
     ('gh/acme/api/extra', None, None, 'vcs/organisation/name'),
@@ -98,3 +99,14 @@ def test_parse_owner(text, expected):
 def test_parse_owner_refuses(text):
     with pytest.raises(ProjectError):
         parse_owner(text)
+
+
+@pytest.mark.parametrize('text', ['gl/acme/api', 'gitlab/acme/api', 'GL/acme/api'])
+def test_gitlab_slugs_are_refused_naming_the_circleci_form(text):
+    with pytest.raises(ProjectError, match=r'CircleCI has no gl/ slug: GitLab projects .* circleci/<organization id>/<project id>'):
+        parse_project(text)
+
+
+def test_gitlab_owners_are_refused_naming_the_circleci_form():
+    with pytest.raises(ProjectError, match=r'no gl/ slug: a GitLab organization .* is circleci/<organization id>'):
+        parse_owner('gl/acme')

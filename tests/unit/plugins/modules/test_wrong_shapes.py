@@ -22,6 +22,8 @@ from ansible_collections.community.circleci.tests.unit.fakes import answer
 PROJECT = '/project/github/acme/api'
 ORG_ID = 'b0de2883-ba52-4530-abc0-d74091c72852'
 CONTEXT_ID = 'f3e9363b-e6e3-44de-8de1-542479a869b1'
+CLOUD = 'circleci/311ada03-9e36-4e03-893b-c0f0d7ac28c9/9c966ef9-d584-44b5-98aa-126e97fcb2e3'
+CLOUD_PATH = '/api/v2/project/' + CLOUD  # a circleci/ project, served through API v2
 
 
 def case(module, args, method, path, expects):
@@ -44,14 +46,21 @@ CASES = [
     case('context_env_var', dict(context_id=CONTEXT_ID, name='DEPLOY_ENV', value='staging'), 'GET',
          '/api/v2/context/%s/environment-variable' % CONTEXT_ID, dict),
     case('context_info', dict(owner='gh/acme'), 'GET', '/api/v2/me/collaborations', list),
+    case('checkout_key', dict(project=CLOUD, type='deploy-key'), 'GET', CLOUD_PATH + '/checkout-key', dict),
+    case('checkout_key_info', dict(project=CLOUD), 'GET', CLOUD_PATH + '/checkout-key', dict),
     case('env_var', dict(project=SLUG, name='DEPLOY_ENV', value='staging'), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(project=SLUG, expected_names=['DEPLOY_ENV']), 'GET', PROJECT + '/envvar', list),
     case('env_var_info', dict(projects=[SLUG]), 'GET', PROJECT + '/envvar', list),
+    case('env_var', dict(project=CLOUD, name='DEPLOY_ENV', value='staging'), 'GET', CLOUD_PATH + '/envvar', dict),
+    case('env_var_info', dict(projects=[CLOUD]), 'GET', CLOUD_PATH + '/envvar', dict),
     case('heroku_key', dict(api_key='0000-1a2b'), 'GET', '/me', dict),
     case('oidc_claims', dict(owner='gh/acme', ttl='1h'), 'GET', '/api/v2/me/collaborations', list),
     case('oidc_claims', dict(owner='circleci/' + ORG_ID, ttl='1h'), 'GET', '/api/v2/org/%s/oidc-custom-claims' % ORG_ID, dict),
     case('oidc_claims', dict(project=SLUG, ttl='1h'), 'GET', '/api/v2/project/github/acme/api', dict),
     case('project', dict(project=SLUG), 'GET', PROJECT + '/settings', dict),
+    case('project', dict(project=CLOUD, settings=dict(oss=False)), 'GET', CLOUD_PATH + '/settings', dict),
+    case('project', dict(owner='gh/acme', name='new-service'), 'GET', '/api/v2/project/github/acme/new-service/settings', dict),
+    case('project_info', dict(settings=True), 'GET', '/projects', list),
     case('project_info', dict(username='acme'), 'GET', '/projects', list),
     case('project_settings', dict(projects=[dict(project=SLUG, followed=True)]), 'GET', PROJECT + '/settings', dict),
     case('project_settings', dict(projects=[dict(project=SLUG, env_vars=[dict(name='A', value='a')])]), 'GET', PROJECT + '/envvar', list),
