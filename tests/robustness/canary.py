@@ -13,6 +13,7 @@ and the last four characters) is allowed. Exits 1 on any hit, naming where. See 
 from __future__ import annotations
 
 import argparse
+import importlib
 import base64
 import binascii
 import json
@@ -37,7 +38,7 @@ SEED = os.path.join(h.ROOT, 'tests', 'emulator', 'circleci_emulator', 'default_s
 CANARY_SUFFIXES = {
     'token': 'Tk7Q', 'refused_token': 'Rf3Z', 'env_single': 'Es1W', 'env_a': 'Ea2X', 'env_b': 'Eb3Y',
     'expected_a': 'Xa4J', 'expected_b': 'Xb5K', 'heroku_key': 'Hk6R', 'ps_value': 'Pv8M', 'build_param': 'Bp9N',
-    'env_error': 'Ee0P',
+    'env_error': 'Ee0P', 'ctx_single': 'Cs1A', 'ctx_a': 'Ca2B', 'ctx_expected': 'Cx3C', 'hook_secret': 'Hs4D',
 }
 # Every option marked no_log in an argument spec, and the canary.yml variables that fill it. The test fails when a
 # module gains a no_log option that is not listed here (see no_log_options).
@@ -51,27 +52,66 @@ COVERAGE = {
     'project_settings.projects[].env_vars[].value': ['ps_value'],
     'project_settings.projects[].ssh_keys[].private_key': ['ps_private_key'],
     'build.build_parameters': ['build_param'],
+    'context_env_var.value': ['ctx_single'],
+    'context_env_var.variables[].value': ['ctx_a'],
+    'context_info.expected': ['ctx_expected'],
+    'webhook.signing_secret': ['hook_secret'],
 }
-NO_LOG_OPTION = re.compile(r'(\w+)\s*=\s*dict\((?:[^()]|\([^()]*\))*?no_log\s*=\s*True')
-
-
 def no_log_options():
-    """``module.option`` (or ``api_token``) of every ``no_log=True`` in the collection's argument specs."""
+    """``module.option`` (lists shown as ``option[]``; the connection's own as ``api_token``) of every no_log option.
+
+    Read from the argument spec each module really builds (its main() runs until AnsibleModule is created), so an
+    option stated in a module_utils resource spec is found as well as one written in the module.
+    """
+    sys.path.insert(0, h.BUILD)
+    from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
+
+    class Captured(Exception):
+        pass
+
+    def capture(self, argument_spec, *args, **kwargs):  # pylint: disable=unused-argument
+        raise Captured(argument_spec)
+
+    def walk(spec, prefix, found):
+        for name, option in spec.items():
+            path = prefix + name
+            if option.get('no_log'):
+                found.add(path)
+            if option.get('options'):
+                walk(option['options'], path + ('[].' if option.get('type') == 'list' else '.'), found)
+
     found = set()
-    sources = [(name, os.path.join(h.MODULES_DIR, name + '.py')) for name in h.module_names()]
-    sources.append(('', os.path.join(h.COLLECTION, 'plugins', 'module_utils', '_module.py')))
-    for module, path in sources:
-        with open(path, encoding='utf-8') as handle:
-            for option in NO_LOG_OPTION.findall(handle.read()):
-                found.add('%s.%s' % (module, option) if module else option)
+    original = basic.AnsibleModule.__init__
+    basic.AnsibleModule.__init__ = capture
+    try:
+        for name in h.module_names():
+            module = importlib.import_module('ansible_collections.community.circleci.plugins.modules.' + name)
+            try:
+                module.main()
+            except Captured as captured:
+                options = set()
+                walk(captured.args[0], '', options)
+                found.update(option if option == 'api_token' else '%s.%s' % (name, option) for option in options)
+    finally:
+        basic.AnsibleModule.__init__ = original
     return found
 
 
 def uncovered(found):
-    """The no_log options no canary fills: matched by their last name against COVERAGE's keys."""
-    covered = {(key.split('.')[0] if '.' in key else '', key.rsplit('.', 1)[-1].replace('[]', '')) for key in COVERAGE}
-    return sorted(option for option in found
-                  if (option.split('.')[0] if '.' in option else '', option.rsplit('.', 1)[-1]) not in covered)
+    """The no_log options no canary fills."""
+    return sorted(found - set(COVERAGE))
+
+
+def ledger_needles(path):
+    """The ledger's key and digests, which must not appear outside the ledger file either."""
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding='utf-8') as handle:
+        document = json.load(handle)
+    needles = {'ledger_key': (document['key'], False)}
+    for name, record in document.get('variables', {}).items():
+        needles['ledger_digest %s' % name] = (record['digest'].split(':', 1)[-1], False)
+    return needles
 
 
 def make_canaries(run_id):
@@ -177,7 +217,8 @@ def main():
         variables = dict({'canary_' + label: value for label, value in canaries.items()},
                          canary_private_key=keys['private_key'], canary_ps_private_key=keys['ps_private_key'],
                          canary_private_key_path=key_path, canary_api_url=emulator.api_url, canary_admin_url=emulator.admin_url,
-                         canary_dest=os.path.join(scratch, 'artifacts'), ansible_python_interpreter=h.PYTHON)
+                         canary_dest=os.path.join(scratch, 'artifacts'), canary_ledger=os.path.join(scratch, 'ledger.json'),
+                         ansible_python_interpreter=h.PYTHON)
         vars_path = os.path.join(scratch, 'vars.json')
         with open(vars_path, 'w', encoding='utf-8') as handle:
             json.dump(variables, handle)
@@ -228,6 +269,7 @@ def main():
         ('diffs', '\n'.join(json.dumps(r['result'].get('diff'), ensure_ascii=False) for r in diffs)),
         ('emulator request log (paths, queries)', '\n'.join(json.dumps(entry, ensure_ascii=False) for entry in log)),
     ]
+    secrets.update(ledger_needles(os.path.join(scratch, 'ledger.json')))
     hits = search(sources, secrets)
     for entry in log:
         if entry.get('auth') not in ('header', 'none') and entry.get('listener') in ('api', 'artifacts'):
