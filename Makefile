@@ -15,11 +15,13 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build
 export ANSIBLE_NOCOLOR := $(if $(CI),1,)
 
-.PHONY: help venv bench test sanity units emulator-tests integration lint demo emulator collection build clean lock
+.PHONY: help venv bench test sanity units emulator-tests integration lint demo emulator collection build clean lock \
+	docs-test
 
 help:
 	@echo "make demo   - run the main job against the local CircleCI emulator"
-	@echo "make test   - run every test (sanity, units, emulator, integration, linters)"
+	@echo "make test   - run every test (sanity, units, emulator, integration, docs, linters)"
+	@echo "make docs-test - run every playbook and task list of the docs and module EXAMPLES against the emulator"
 	@echo "make integration TARGETS='env_var build' - run some integration targets"
 	@echo "make bench  - measure converge and audit of 20 projects x 30 variables against the emulator"
 	@echo "make emulator - run the CircleCI emulator in the foreground (EMULATOR_PORT, default 8765)"
@@ -37,7 +39,7 @@ $(VENV)/.installed: tests/requirements.txt
 collection: venv
 	$(BIN)/python tests/harness/stage_collection.py $(CURDIR) $(COLLECTION)
 
-test: sanity units emulator-tests integration lint
+test: sanity units emulator-tests integration docs-test lint
 	@echo "make test: all suites passed"
 
 sanity: collection
@@ -79,6 +81,13 @@ lock:
 	/tmp/circleci-lock-venv/bin/pip install --quiet -r tests/requirements.in
 	{ echo "# Generated from tests/requirements.in with pip freeze (Python 3.11); regenerate with 'make lock'."; \
 	  /tmp/circleci-lock-venv/bin/pip freeze; } > tests/requirements.txt
+
+# Every YAML block of README.md, the role READMEs, docs/docsite/rst/*.rst and the modules' EXAMPLES runs
+# against one emulator, as written; tests/harness/doc_playbooks.yml says how each is run. DOCS_ARGS
+# passes options, for example DOCS_ARGS='--only README.md' or DOCS_ARGS=--list.
+DOCS_ARGS ?=
+docs-test: collection
+	$(BIN)/python tests/harness/doc_playbooks.py $(DOCS_ARGS)
 
 clean:
 	rm -rf .build tests/output
