@@ -55,6 +55,8 @@ MANIFEST = os.path.join(HERE, 'doc_playbooks.yml')
 DOC_GLOBS = ('README.md', 'roles/*/README.md', 'docs/docsite/rst/*.rst', 'plugins/modules/*.py')
 YAML_LANGUAGES = ('yaml', 'yml', 'yaml+jinja')
 DEAD_PROXY = 'http://127.0.0.1:9'
+# Seconds one ansible-playbook run of a block may take: a safety net for a hung run, generous for a loaded machine.
+DEFAULT_TIMEOUT = 900
 ENTRY_KEYS = {'name', 'block', 'kind', 'reason', 'role', 'env', 'extra_vars', 'setup', 'emulator', 'github',
               'check_first', 'idempotent', 'expect_files', 'timeout', 'unset_env'}
 
@@ -415,11 +417,10 @@ class Runner:
             command = [self.ansible_playbook, 'playbook.yml', '-e', '@extra_vars.json'] + options
             try:
                 done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True,
-                                      timeout=block.entry.get('timeout', 300), check=False)
+                                      timeout=block.entry.get('timeout', DEFAULT_TIMEOUT), check=False)
                 output, status = done.stdout + done.stderr, done.returncode
             except subprocess.TimeoutExpired as expired:
-                output, status = (expired.stdout or '') + '\n(timed out)', -1
-                output = output if isinstance(output, str) else output.decode('utf-8', 'replace')
+                output, status = as_text(expired.stdout) + as_text(expired.stderr) + '\n(timed out)', -1
             log.append('$ (%s) %s\n%s' % (name, ' '.join(command[1:]), output))
             with open(os.path.join(directory, 'output.log'), 'w', encoding='utf-8') as handle:
                 handle.write('\n'.join(log))
@@ -488,11 +489,10 @@ class Runner:
         env = self.environment(Block('batch', 0, 0, ''), facts)
         try:
             done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True,
-                                  timeout=sum(block.entry.get('timeout', 300) for block in blocks), check=False)
+                                  timeout=sum(block.entry.get('timeout', DEFAULT_TIMEOUT) for block in blocks), check=False)
             output, status = done.stdout + done.stderr, done.returncode
         except subprocess.TimeoutExpired as expired:
-            output = expired.stdout if isinstance(expired.stdout, str) else (expired.stdout or b'').decode('utf-8', 'replace')
-            output, status = output + '\n(timed out)', -1
+            output, status = as_text(expired.stdout) + as_text(expired.stderr) + '\n(timed out)', -1
         with open(os.path.join(directory, 'output.log'), 'w', encoding='utf-8') as handle:
             handle.write(output)
         # Split the output at each block's plays; read each host's line of the recap.
@@ -519,6 +519,13 @@ class Runner:
             for block in blocks:
                 results[block] = ('batched run: ansible-playbook exited %d' % status, output)
         return results
+
+
+def as_text(output):
+    """What a timed-out subprocess had written (bytes or text, or None)."""
+    if output is None:
+        return ''
+    return output if isinstance(output, str) else output.decode('utf-8', 'replace')
 
 
 def tail(output, lines=60):
