@@ -579,6 +579,7 @@ def main(argv=None):
     parser.add_argument('--no-batch', action='store_true', help='one ansible-playbook run per block, task lists too')
     parser.add_argument('--workdir', default=os.path.join(ROOT, '.build', 'docs-test'))
     args = parser.parse_args(argv)
+    args.ansible_bin, args.workdir = os.path.abspath(args.ansible_bin), os.path.abspath(args.workdir)
 
     manifest = load_manifest()
     blocks = extract()
