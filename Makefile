@@ -15,11 +15,15 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build
 export ANSIBLE_NOCOLOR := $(if $(CI),1,)
 
-.PHONY: help venv bench test sanity units emulator-tests integration lint demo emulator collection build clean lock
+.PHONY: help venv bench test sanity units emulator-tests integration lint demo emulator collection build clean lock \
+	docs-test compat compat-ends compat-venvs compat-lock fault-matrix canary
 
 help:
 	@echo "make demo   - run the main job against the local CircleCI emulator"
-	@echo "make test   - run every test (sanity, units, emulator, integration, linters)"
+	@echo "make test   - run every test (sanity, units, emulator, integration, docs, linters)"
+	@echo "make docs-test - run every playbook and task list of the docs and module EXAMPLES against the emulator"
+	@echo "make compat - docs tests and the smoke playbook under each ansible-core (COMPAT_VERSIONS='2.16 2.21')"
+	@echo "make compat-ends - the same for the oldest and the newest ansible-core only (what CI runs)"
 	@echo "make integration TARGETS='env_var build' - run some integration targets"
 	@echo "make bench  - measure converge and audit of 20 projects x 30 variables against the emulator"
 	@echo "make emulator - run the CircleCI emulator in the foreground (EMULATOR_PORT, default 8765)"
@@ -37,7 +41,7 @@ $(VENV)/.installed: tests/requirements.txt
 collection: venv
 	$(BIN)/python tests/harness/stage_collection.py $(CURDIR) $(COLLECTION)
 
-test: sanity units emulator-tests integration lint fault-matrix canary
+test: sanity units emulator-tests integration docs-test lint fault-matrix canary
 	@echo "make test: all suites passed"
 
 sanity: collection
@@ -87,5 +91,58 @@ lock:
 	{ echo "# Generated from tests/requirements.in with pip freeze (Python 3.11); regenerate with 'make lock'."; \
 	  /tmp/circleci-lock-venv/bin/pip freeze; } > tests/requirements.txt
 
+# Every YAML block of README.md, the role READMEs, docs/docsite/rst/*.rst and the modules' EXAMPLES runs
+# against one emulator, as written; tests/harness/doc_playbooks.yml says how each is run. DOCS_ARGS
+# passes options, for example DOCS_ARGS='--only README.md' or DOCS_ARGS=--list.
+DOCS_ARGS ?=
+docs-test: collection
+	$(BIN)/python tests/harness/doc_playbooks.py $(DOCS_ARGS)
+
+# The ansible-core matrix: from the oldest release meta/runtime.yml claims to the newest on the index.
+# Each version gets its own virtual environment under .venv-compat/<version>, built with the Python
+# named here from tests/compat/requirements-<version>.txt (regenerate those with 'make compat-lock').
+# Python: ansible-core 2.16 and 2.17 run on 3.10-3.12, 2.18 and 2.19 on 3.11-3.13, 2.20 and 2.21 on 3.12-3.14.
+COMPAT_ALL := 2.16 2.17 2.18 2.19 2.20 2.21
+COMPAT_VERSIONS ?= $(COMPAT_ALL)
+COMPAT_PYTHON_2.16 := 3.11
+COMPAT_PYTHON_2.17 := 3.12
+COMPAT_PYTHON_2.18 := 3.13
+COMPAT_PYTHON_2.19 := 3.11
+COMPAT_PYTHON_2.20 := 3.12
+COMPAT_PYTHON_2.21 := 3.13
+COMPAT_VENVS := $(CURDIR)/.venv-compat
+
+compat-venvs: $(foreach v,$(COMPAT_VERSIONS),$(COMPAT_VENVS)/$(v)/.installed)
+
+$(COMPAT_VENVS)/%/.installed: tests/compat/requirements-%.txt
+	@test -n "$(COMPAT_PYTHON_$*)" || { echo "compat: no Python is set for ansible-core $* (COMPAT_PYTHON_$* in the Makefile)" >&2; exit 1; }
+	rm -rf $(COMPAT_VENVS)/$*
+	python="$$(tests/compat/find_python.sh $(COMPAT_PYTHON_$*))"; \
+	"$$python" -m venv $(COMPAT_VENVS)/$*
+	$(COMPAT_VENVS)/$*/bin/python -m pip install --quiet --disable-pip-version-check -r tests/compat/requirements-$*.txt
+	touch $@
+
+# Runs, per version: the docs tests (tests/harness/doc_playbooks.py) and the smoke playbook that uses
+# every module once (tests/compat/smoke.yml), with that version's ansible-playbook; one summary at the end.
+compat: collection compat-venvs
+	$(BIN)/python tests/compat/run.py --venvs $(COMPAT_VENVS) $(COMPAT_VERSIONS)
+
+# The oldest and the newest ansible-core of the matrix (what CI runs).
+compat-ends:
+	$(MAKE) compat COMPAT_VERSIONS='$(firstword $(COMPAT_ALL)) $(lastword $(COMPAT_ALL))'
+
+# Regenerates tests/compat/requirements-<version>.txt for COMPAT_VERSIONS, as 'make lock' does: a fresh virtual
+# environment with that version's Python, pip install "ansible-core==<version>.*" -r tests/compat/requirements.in
+# (so the newest patch release on the index), pip freeze.
+compat-lock: $(foreach v,$(COMPAT_VERSIONS),compat-lock-$(v))
+
+compat-lock-%:
+	python="$$(tests/compat/find_python.sh $(COMPAT_PYTHON_$*))"; \
+	rm -rf /tmp/circleci-compat-lock-$*; "$$python" -m venv /tmp/circleci-compat-lock-$*; \
+	/tmp/circleci-compat-lock-$*/bin/pip install --quiet --disable-pip-version-check "ansible-core==$*.*" -r tests/compat/requirements.in; \
+	{ echo "# ansible-core $* (newest patch) and tests/compat/requirements.in, pip freeze with Python $(COMPAT_PYTHON_$*); regenerate with 'make compat-lock'."; \
+	  /tmp/circleci-compat-lock-$*/bin/pip freeze; } > tests/compat/requirements-$*.txt; \
+	rm -rf /tmp/circleci-compat-lock-$*
+
 clean:
-	rm -rf .build tests/output
+	rm -rf .build tests/output .venv-compat

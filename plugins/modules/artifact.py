@@ -118,14 +118,14 @@ EXAMPLES = r'''
   community.circleci.artifact:
     project: gh/acme/api
     build_num: 300
-    dest: /srv/ci/api/300
+    dest: "{{ playbook_dir }}/artifacts/api/300"
   register: fetched
 
 - name: Download only the JUnit reports of node 0, dropping the random /tmp/circle-junit.XXXX prefix
   community.circleci.artifact:
     project: gh/acme/api
     build_num: 300
-    dest: /srv/ci/api/reports
+    dest: "{{ playbook_dir }}/artifacts/api/reports"
     include: ['*.xml']
     node_index: [0]
     strip_components: 2
@@ -135,7 +135,7 @@ EXAMPLES = r'''
   community.circleci.artifact:
     project: gh/acme/api
     branch: main
-    dest: /srv/ci/api/latest-main
+    dest: "{{ playbook_dir }}/artifacts/api/latest-main"
   check_mode: true
   register: drift
 
@@ -147,7 +147,7 @@ EXAMPLES = r'''
   community.circleci.artifact:
     project: gh/acme/api
     build_num: 299
-    dest: /srv/ci/api/299
+    dest: "{{ playbook_dir }}/artifacts/api/299"
     exclude: ['../../escape.txt']
 '''
 

@@ -148,10 +148,8 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Converge two projects against the local emulator (make emulator)
+- name: Converge two projects (the connection comes from module_defaults or the CIRCLECI_* environment variables)
   community.circleci.project_settings:
-    api_url: http://127.0.0.1:8765/api/v1.1
-    api_token: demo-user-token
     projects:
       - project: gh/acme/api
         followed: true
@@ -171,8 +169,6 @@ EXAMPLES = r'''
 
 - name: Rotate one secret across many projects (one module run, projects worked through concurrently)
   community.circleci.project_settings:
-    api_url: http://127.0.0.1:8765/api/v1.1
-    api_token: demo-user-token
     update_value: always
     projects: "{{ rotation_entries }}"
   vars:

@@ -31,7 +31,7 @@ EXAMPLES = r'''
 - name: Read the user from a CircleCI Server install, with the connection set once for the group
   module_defaults:
     group/community.circleci.circleci:
-      api_url: https://circleci.example.com/api/v1.1
+      api_url: "{{ circleci_server_api_url }}"   # for example https://circleci.example.com/api/v1.1
       api_token: "{{ circleci_token }}"
   block:
     - name: Read the user
