@@ -307,7 +307,7 @@ def check_state(emulator, projects, count):
     return wrong
 
 
-def measure(emulator, row, projects, count, options, paths, vars_path, workdir, rate=None):
+def measure(emulator, row, projects, count, options, paths, vars_path, workdir, collection, rate=None):
     emulator.seed(seed(projects, count, row['state']))
     emulator.latency(options.latency_ms)
     if rate is not None:
@@ -316,13 +316,13 @@ def measure(emulator, row, projects, count, options, paths, vars_path, workdir, 
     timer_path = os.path.join(workdir, 'timer.json')
     if os.path.exists(timer_path):
         os.unlink(timer_path)
-    log_path = os.path.join(OUT, 'logs', '%s-%s-%d.log' % (options.safe_label, row['key'], projects))
+    log_path = os.path.join(OUT, 'logs', '%s-%s-%d.log' % (collection['safe_label'], row['key'], projects))
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     load = os.getloadavg()
     sampler = InFlightSampler(emulator)
     sampler.start()
     try:
-        seconds, rc = run_playbook(paths[row['playbook']], vars_path, playbook_env(emulator, options.collection_root, timer_path),
+        seconds, rc = run_playbook(paths[row['playbook']], vars_path, playbook_env(emulator, collection['root'], timer_path),
                                    workdir, log_path)
     finally:
         sampler.done.set()
@@ -395,7 +395,7 @@ def summarise(runs):
 
 # --------------------------------------------------------------------------- artifact download
 
-def measure_artifact(emulator, options, runs):
+def measure_artifact(emulator, options, runs, collection_root):
     """Peak RSS and time of the artifact module, and of a plain streamed requests download, each in a child process."""
     emulator.seed('default')
     emulator.latency(options.latency_ms)
@@ -413,7 +413,7 @@ def measure_artifact(emulator, options, runs):
                 else:
                     args['path'] = include
                 load = os.getloadavg()
-                command = [sys.executable, os.path.join(HERE, 'peak_rss.py'), '--collection-root', options.collection_root,
+                command = [sys.executable, os.path.join(HERE, 'peak_rss.py'), '--collection-root', collection_root,
                            mode, 'artifact', json.dumps(args)]
                 env = dict(os.environ, CIRCLECI_TOKEN=token)
                 answer = json.loads(subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout)
@@ -480,14 +480,16 @@ def rate_table(results):
 
 def artifact_table(artifact):
     summary = artifact['summary']
-    lines = ['| download of build 298 (child process) | wall s | peak RSS MiB | RSS growth for 48 MiB | MiB/s (whole process) | MiB/s (transfer: big − small) |',
-             '| --- | ---: | ---: | ---: | ---: | ---: |']
+    lines = ['| download of gh/acme/api build 298, one child process | wall s | peak RSS MiB | RSS growth for the 48 MiB file | '
+             'extra s for 48 MiB (big − small) | MiB/s (whole process) | × baseline time |',
+             '| --- | ---: | ---: | ---: | ---: | ---: | ---: |']
+    baseline = summary['requests_big']['seconds']
     for who, label in (('module', 'community.circleci.artifact'), ('requests', 'plain `requests`, streamed (baseline)')):
         big, small, facts = summary[who + '_big'], summary[who + '_small'], summary[who]
-        lines.append('| %s, small.txt | %.2f | %.1f | | | |' % (label, small['seconds'], small['max_rss_kib'] / 1024.0))
-        lines.append('| %s, big/large.bin (48 MiB)%s | %.2f | %.1f | %+.1f MiB | %.0f | %s |' % (
+        lines.append('| %s, small.txt | %.2f | %.1f | | | | |' % (label, small['seconds'], small['max_rss_kib'] / 1024.0))
+        lines.append('| %s, big/large.bin (48 MiB)%s | %.2f | %.1f | %+.1f MiB | %.2f | %.0f | %.2f |' % (
             label, '' if facts['complete'] else ' ⚠ incomplete', big['seconds'], big['max_rss_kib'] / 1024.0,
-            facts['rss_growth_kib'] / 1024.0, facts['mib_per_s_total'], fmt(facts['mib_per_s_transfer'], '%.0f')))
+            facts['rss_growth_kib'] / 1024.0, big['seconds'] - small['seconds'], facts['mib_per_s_total'], big['seconds'] / baseline))
     return '\n'.join(lines)
 
 
@@ -576,6 +578,9 @@ def report(results):
             results['date'], results['machine']['cpu'], results['machine']['cores'], results['machine']['python'],
             results['machine']['ansible_core'], results['load_min'], results['load_max'], results['concurrency_note']),
         '', table(results)]
+    if results.get('measured_with'):
+        parts[2] += ' Measured interleaved with %s (same emulator, same load; the floor and uri rows are shared).' % (
+            ', '.join(results['measured_with']))
     if results.get('rate_limited'):
         parts += ['', 'Under the emulator\'s rate limiter (%g requests/s, burst %d):' % (results['rate_limit_rps'], results['rate_limit_burst']),
                   '', rate_table(results)]
@@ -611,9 +616,10 @@ def main():
     parser.add_argument('--rate-projects', type=int, default=100)
     parser.add_argument('--rate-drift', type=int, default=3, help='variables per project to fix in the rate-limited converge')
     parser.add_argument('--no-artifact', action='store_true')
-    parser.add_argument('--artifact-runs', type=int, default=3)
-    parser.add_argument('--collection-root', default=os.path.join(ROOT, '.build'),
-                        help='directory holding ansible_collections/community/circleci (default: this tree\'s staged copy)')
+    parser.add_argument('--artifact-runs', type=int, default=5)
+    parser.add_argument('--collection-root', action='append', default=None,
+                        help='[LABEL=]DIR holding ansible_collections/community/circleci (default: this tree\'s .build); give it '
+                             'more than once to measure several collections interleaved, under the same load')
     parser.add_argument('--emulator-dir', default=os.path.join(ROOT, 'tests', 'emulator'),
                         help='directory holding the circleci_emulator package')
     parser.add_argument('--label', default='this tree')
@@ -621,9 +627,15 @@ def main():
     parser.add_argument('--plot-python', default=None, help='a Python with matplotlib, to draw the plot')
     parser.add_argument('--compare', action='append', default=[], help='another results JSON whose role no-op the plot shows too')
     options = parser.parse_args()
-    options.collection_root = os.path.abspath(options.collection_root)
-    if not os.path.isdir(os.path.join(options.collection_root, 'ansible_collections', 'community', 'circleci')):
-        raise SystemExit('no ansible_collections/community/circleci under %s (run make collection)' % options.collection_root)
+    collections = []
+    for spec in options.collection_root or [os.path.join(ROOT, '.build')]:
+        label, dummy, root = spec.rpartition('=') if '=' in spec else ('', '', spec)
+        root = os.path.abspath(root)
+        if not os.path.isdir(os.path.join(root, 'ansible_collections', 'community', 'circleci')):
+            raise SystemExit('no ansible_collections/community/circleci under %s (run make collection)' % root)
+        label = label or (options.label if len(options.collection_root or []) <= 1 else collection_source(root) or root)
+        collections.append(dict(label=label, root=root, commit=collection_source(root),
+                                safe_label=''.join(char if char.isalnum() or char in '-_.' else '-' for char in label)))
     counts = [int(part) for part in (options.projects or ('20,100,500' if options.full else '20,100')).split(',')]
     runs = parse_runs(options.runs, DEFAULT_RUNS)
     row_runs = {key: dict(value) for key, value in ROW_RUNS.items()}
@@ -632,86 +644,98 @@ def main():
         row_runs.setdefault(key, {})[int(count)] = int(number)
     wanted = set(filter(None, options.rows.split(',')))
     os.makedirs(OUT, exist_ok=True)
-    safe_label = ''.join(char if char.isalnum() or char in '-_.' else '-' for char in options.label)
-    options.safe_label = safe_label
-    emulator = Emulator(os.path.abspath(options.emulator_dir), os.path.join(OUT, 'emulator-%s.json' % safe_label))
+    emulator = Emulator(os.path.abspath(options.emulator_dir), os.path.join(OUT, 'emulator-%s.json' % collections[0]['safe_label']))
     started = time.monotonic()
-    results = dict(label=options.label, collection_root=options.collection_root,
-                   collection_commit=collection_source(options.collection_root), emulator_dir=options.emulator_dir,
-                   vars=options.vars, latency_ms=options.latency_ms, machine=machine(),
-                   date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), counts=[])
+    date = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+    all_results = [dict(label=collection['label'], collection_root=collection['root'], collection_commit=collection['commit'],
+                        emulator_dir=options.emulator_dir, vars=options.vars, latency_ms=options.latency_ms, machine=machine(),
+                        date=date, counts=[], rate_limited=[], rate_limit_rps=options.rate_limit,
+                        rate_limit_burst=max(1, int(options.rate_limit)),
+                        measured_with=[other['label'] for other in collections if other is not collection])
+                   for collection in collections]
+
+    def say(collection, text):
+        print('[%6.0f s] %s%s' % (time.monotonic() - started, ('%s: ' % collection['label']) if len(collections) > 1 and collection else '',
+                                   text), flush=True)
+
     emulator.start()
+    workdir = tempfile.mkdtemp(prefix='work-', dir=OUT)
     try:
-        workdir = tempfile.mkdtemp(prefix='work-', dir=OUT)
         paths = write_playbooks(workdir)
         for projects in counts:
             vars_path = write_vars(workdir, projects, options.vars)
             rows = [row for row in ROWS if not wanted or row['key'] in wanted]
             if options.full and projects == min(counts) and (not wanted or URI_FIRST['key'] in wanted):
                 rows.append(URI_FIRST)
-            samples = {row['key']: [] for row in rows}
             counts_of = {row['key']: row_runs.get(row['key'], {}).get(projects, runs.get(projects, 1)) for row in rows}
             rows = [row for row in rows if counts_of[row['key']] > 0]
-            for number in range(max(counts_of[row['key']] for row in rows)):
+            # The floor and the uri baseline do not use the collection: measured once, shared by every collection.
+            samples = {(row['key'], collection['label']): [] for row in rows for collection in collections}
+            for number in range(max([counts_of[row['key']] for row in rows] or [0])):
                 for row in rows:
                     if number >= counts_of[row['key']]:
                         continue
-                    sample = measure(emulator, row, projects, options.vars, options, paths, vars_path, workdir)
-                    samples[row['key']].append(sample)
-                    print('[%6.0f s] %3d projects, %-45s run %d: %7.2f s, %s requests, %s writes, max in flight %s, load %.1f%s' % (
-                        time.monotonic() - started, projects, row['label'], number + 1, sample['seconds'], sample['requests'],
-                        sample['writes'], sample['max_in_flight'], sample['load'][0],
-                        (' PROBLEM: ' + '; '.join(sample['problems'])) if sample['problems'] else ''), flush=True)
-            block = dict(projects=projects, rows={})
-            for row in rows:
-                block['rows'][row['key']] = dict(summarise(samples[row['key']]), label=row['label'])
-            results['counts'].append(block)
-        rate_rows = []
+                    for collection in (collections[:1] if row['key'] == 'floor' or row.get('uri') else collections):
+                        sample = measure(emulator, row, projects, options.vars, options, paths, vars_path, workdir, collection)
+                        samples[(row['key'], collection['label'])].append(sample)
+                        say(collection if not (row['key'] == 'floor' or row.get('uri')) else None,
+                            '%3d projects, %-45s run %d: %7.2f s, %s requests, %s writes, in flight max %s p90 %s, load %.1f%s' % (
+                                projects, row['label'], number + 1, sample['seconds'], sample['requests'], sample['writes'],
+                                sample['max_in_flight'], sample['in_flight_p90'], sample['load'][0],
+                                (' PROBLEM: ' + '; '.join(sample['problems'])) if sample['problems'] else ''))
+            for collection, results in zip(collections, all_results):
+                block = dict(projects=projects, rows={})
+                for row in rows:
+                    shared = row['key'] == 'floor' or row.get('uri')
+                    block['rows'][row['key']] = dict(summarise(samples[(row['key'], (collections[0] if shared else collection)['label'])]),
+                                                     label=row['label'])
+                results['counts'].append(block)
         if options.rate_limit and (not wanted or 'rate' in wanted):
             scenarios = [('drifted:%d' % options.rate_drift, 'converge, %d of %d variables per project to fix' % (options.rate_drift, options.vars))]
             if options.full:
                 scenarios.append(('empty', 'first converge'))
             vars_path = write_vars(workdir, options.rate_projects, options.vars)
             for state, label in scenarios:
-                row = dict(key='rate-' + state.replace(':', '-'), label=label, playbook='role_settings', state=state, writes='drift',
-                           module='community.circleci.project_settings')
-                if not emulator.rate_limit(0):
-                    rate_rows.append(dict(projects=options.rate_projects, label=label, unsupported=True))
-                    continue
-                sample = measure(emulator, row, options.rate_projects, options.vars, options, paths, vars_path, workdir,
-                                 rate=options.rate_limit)
-                print('[%6.0f s] %3d projects under %g req/s, %s: %.2f s, %s requests (%s were 429), load %.1f%s' % (
-                    time.monotonic() - started, options.rate_projects, options.rate_limit, label, sample['seconds'],
-                    sample['requests'], sample['rate_limited'], sample['load'][0],
-                    (' PROBLEM: ' + '; '.join(sample['problems'])) if sample['problems'] else ''), flush=True)
-                rate_rows.append(dict(summarise([sample]), projects=options.rate_projects, label=label))
-        results['rate_limited'] = rate_rows
-        results['rate_limit_rps'] = options.rate_limit
-        results['rate_limit_burst'] = max(1, int(options.rate_limit))
+                for collection, results in zip(collections, all_results):
+                    row = dict(key='rate-' + state.replace(':', '-'), label=label, playbook='role_settings', state=state, writes='drift',
+                               module='community.circleci.project_settings')
+                    if not emulator.rate_limit(0):
+                        results['rate_limited'].append(dict(projects=options.rate_projects, label=label, unsupported=True))
+                        continue
+                    sample = measure(emulator, row, options.rate_projects, options.vars, options, paths, vars_path, workdir, collection,
+                                     rate=options.rate_limit)
+                    say(collection, '%3d projects under %g req/s, %s: %.2f s, %s requests (%s were 429), load %.1f%s' % (
+                        options.rate_projects, options.rate_limit, label, sample['seconds'], sample['requests'], sample['rate_limited'],
+                        sample['load'][0], (' PROBLEM: ' + '; '.join(sample['problems'])) if sample['problems'] else ''))
+                    results['rate_limited'].append(dict(summarise([sample]), projects=options.rate_projects, label=label))
         if not options.no_artifact and (not wanted or 'artifact' in wanted):
-            results['artifact'] = measure_artifact(emulator, options, options.artifact_runs)
-            print('[%6.0f s] artifact download measured' % (time.monotonic() - started), flush=True)
+            for collection, results in zip(collections, all_results):
+                results['artifact'] = measure_artifact(emulator, options, options.artifact_runs, collection['root'])
+                say(collection, 'artifact download measured')
     finally:
         emulator.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    derive(results)
-    loads = [load for block in results['counts'] for row in block['rows'].values() for load in row['load_1min']]
-    loads += [load for row in results['rate_limited'] for load in row.get('load_1min', [])]
-    results['load_min'], results['load_max'] = (min(loads), max(loads)) if loads else (0, 0)
-    sources = {row.get('concurrency_from') for block in results['counts'] for row in block['rows'].values() if row.get('concurrency_from')}
-    concurrencies = sorted({row.get('concurrency') for block in results['counts'] for key, row in block['rows'].items()
-                            if row.get('concurrency') and not key.startswith('uri')})
-    results['concurrency_note'] = 'collection rows %s (from %s); uri rows 1 request at a time' % (
-        '/'.join(str(value) for value in concurrencies) or '—', ' and '.join(sorted(sources)) or '—')
-    results['seconds_total'] = round(time.monotonic() - started, 1)
-    results['path'] = os.path.join(OUT, 'results-%s.json' % safe_label)
-    with open(results['path'], 'w', encoding='utf-8') as handle:
-        json.dump(results, handle, indent=1)
-    text = report(results)
-    print('\n' + text + '\n\n(%.0f s in all; results in %s)' % (results['seconds_total'], os.path.relpath(results['path'], ROOT)))
+    texts = []
+    for collection, results in zip(collections, all_results):
+        derive(results)
+        loads = [load for block in results['counts'] for row in block['rows'].values() for load in row['load_1min']]
+        loads += [load for row in results['rate_limited'] for load in row.get('load_1min', [])]
+        results['load_min'], results['load_max'] = (min(loads), max(loads)) if loads else (0, 0)
+        sources = {row.get('concurrency_from') for block in results['counts'] for row in block['rows'].values() if row.get('concurrency_from')}
+        concurrencies = sorted({row.get('concurrency') for block in results['counts'] for key, row in block['rows'].items()
+                                if row.get('concurrency') and not key.startswith('uri')})
+        results['concurrency_note'] = 'collection rows %s (from %s); uri rows 1 request at a time' % (
+            '/'.join(str(value) for value in concurrencies) or '—', ' and '.join(sorted(sources)) or '—')
+        results['seconds_total'] = round(time.monotonic() - started, 1)
+        results['path'] = os.path.join(OUT, 'results-%s.json' % collection['safe_label'])
+        with open(results['path'], 'w', encoding='utf-8') as handle:
+            json.dump(results, handle, indent=1)
+        texts.append(report(results))
+        print('\n' + texts[-1] + '\n\n(results in %s)' % os.path.relpath(results['path'], ROOT))
+    print('\n%.0f s in all' % (time.monotonic() - started))
     if options.write_docs:
-        write_docs(results, text, options.plot_python, options.compare)
-
+        write_docs(all_results[0], '\n\n'.join(texts), options.plot_python,
+                   list(options.compare) + [results['path'] for results in all_results[1:]])
 
 if __name__ == '__main__':
     main()
