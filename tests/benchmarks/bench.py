@@ -30,6 +30,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -284,10 +285,16 @@ def run_playbook(path, vars_path, env, cwd, log_path):
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), path,
                '-e', json.dumps({'ansible_python_interpreter': sys.executable}),
                '-e', json.dumps({'bench_vars_file': vars_path})]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     with open(log_path, 'w', encoding='utf-8') as log:
         rc = subprocess.run(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
-    return time.monotonic() - started, rc
+    seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU time of ansible-playbook, its workers and the module processes (all reaped): what the run costs
+    # whatever else the machine is doing, unlike the wall time.
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, rc, cpu
 
 
 # --------------------------------------------------------------------------- one measurement
@@ -322,7 +329,7 @@ def measure(emulator, row, projects, count, options, paths, vars_path, workdir, 
     sampler = InFlightSampler(emulator)
     sampler.start()
     try:
-        seconds, rc = run_playbook(paths[row['playbook']], vars_path, playbook_env(emulator, collection['root'], timer_path),
+        seconds, rc, cpu = run_playbook(paths[row['playbook']], vars_path, playbook_env(emulator, collection['root'], timer_path),
                                    workdir, log_path)
     finally:
         sampler.done.set()
@@ -334,7 +341,7 @@ def measure(emulator, row, projects, count, options, paths, vars_path, workdir, 
     if os.path.exists(timer_path):
         with open(timer_path, encoding='utf-8') as handle:
             timer = json.load(handle)
-    result = dict(seconds=round(seconds, 3), rc=rc, load=[round(value, 2) for value in load],
+    result = dict(seconds=round(seconds, 3), cpu_seconds=round(cpu, 3), rc=rc, load=[round(value, 2) for value in load],
                   requests=counters.get('total'), writes=counters.get('writes'), reads=counters.get('reads'),
                   max_in_flight=counters.get('max_in_flight'), rate_limited=counters.get('rate_limited'),
                   in_flight_p90=sampler.busy_p90(),
@@ -376,7 +383,7 @@ def summarise(runs):
     summary = dict(runs=len(runs), seconds=round(statistics.median(seconds), 3), seconds_all=[run['seconds'] for run in runs],
                    load_1min=[run['load'][0] for run in runs],
                    problems=sorted({problem for run in runs for problem in run['problems']}))
-    for key in ('requests', 'writes', 'reads', 'max_in_flight', 'in_flight_p90', 'rate_limited', 'reported_concurrency', 'module_api_requests',
+    for key in ('cpu_seconds', 'requests', 'writes', 'reads', 'max_in_flight', 'in_flight_p90', 'rate_limited', 'reported_concurrency', 'module_api_requests',
                 'failed_requests', 'passed_requests', 'wrong_after'):
         values = [run[key] for run in ok if run.get(key) is not None]
         if values:
@@ -449,14 +456,14 @@ def fmt(value, pattern='%.2f'):
 
 
 def table(results):
-    lines = ['| projects | run | wall s (median) | runs | API requests | writes | in flight: max / p90 | limit s | × limit | × uri | load (1 min) |',
-             '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
+    lines = ['| projects | run | wall s (median) | CPU s | runs | API requests | writes | in flight: max / p90 | limit s | × limit | × uri | load (1 min) |',
+             '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
     for block in results['counts']:
         for key, row in block['rows'].items():
             load = row['load_1min']
-            lines.append('| %d | %s%s | %s | %d | %s | %s | %s / %s | %s | %s | %s | %s |' % (
+            lines.append('| %d | %s%s | %s | %s | %d | %s | %s | %s / %s | %s | %s | %s | %s |' % (
                 block['projects'], row['label'], ' ⚠ ' + '; '.join(row['problems']) if row['problems'] else '',
-                fmt(row['seconds']), row['runs'], fmt(row.get('requests'), '%d'), fmt(row.get('writes'), '%d'),
+                fmt(row['seconds']), fmt(row.get('cpu_seconds'), '%.1f'), row['runs'], fmt(row.get('requests'), '%d'), fmt(row.get('writes'), '%d'),
                 fmt(row.get('max_in_flight'), '%d'), fmt(row.get('in_flight_p90'), '%d'), fmt(row.get('limit')), fmt(row.get('x_limit'), '%.1f'),
                 fmt(row.get('x_uri'), '%.2f'), '%.1f (%.1f–%.1f)' % (statistics.median(load), min(load), max(load))))
     return '\n'.join(lines)
