@@ -47,6 +47,7 @@ def child(mode, module, args_path, profile_path):
     """In the child: run main() once, timed or profiled; print the facts as JSON on the real stdout."""
     started = time.perf_counter()
     timings = {}
+    cpu = {}
     holder = {}
     import ansible.module_utils.basic as basic  # pylint: disable=import-outside-toplevel
     timings['import ansible.module_utils.basic'] = time.perf_counter() - started
@@ -61,11 +62,13 @@ def child(mode, module, args_path, profile_path):
         def wrapper(*args, **kwargs):
             if keep_self:
                 holder['module'] = args[0]
-            mark = time.perf_counter()
+            mark, cpu_mark = time.perf_counter(), time.thread_time()
             try:
                 return original(*args, **kwargs)
             finally:
                 timings[label] = timings.get(label, 0.0) + time.perf_counter() - mark
+                # CPU time of this thread: what the step costs whatever the machine's load.
+                cpu[label] = cpu.get(label, 0.0) + time.thread_time() - cpu_mark
         setattr(owner, name, wrapper)
 
     if mode == 'timed':
@@ -73,12 +76,13 @@ def child(mode, module, args_path, profile_path):
         timed(basic.AnsibleModule, '__init__', 'AnsibleModule.__init__ (argument spec, no_log values)', keep_self=True)
         timed(ArgumentSpecValidator, 'validate', 'ArgumentSpecValidator.validate')
         timed(basic.AnsibleModule, 'exit_json', 'exit_json (all of it)')
-        timed(basic, 'remove_values', 'remove_values (no_log scrub of the result)')
+        timed(basic, 'remove_values', 'remove_values (no_log scrub; every call, the result\'s included)')
+        timed(basic.AnsibleModule, '_log_invocation', '_log_invocation (syslog/journal line of the arguments)')
         timed(basic.AnsibleModule, '_record_module_result', 'JSON encoding and print of the result')
     real_stdout = sys.stdout
     sys.stdout = io.StringIO()
     profiler = cProfile.Profile() if mode == 'cprofile' else None
-    mark = time.perf_counter()
+    mark, cpu_mark, process_mark = time.perf_counter(), time.thread_time(), time.process_time()
     try:
         if profiler:
             profiler.runcall(imported.main)
@@ -88,6 +92,8 @@ def child(mode, module, args_path, profile_path):
         pass
     finally:
         main_seconds = time.perf_counter() - mark
+        cpu['main() (main thread)'] = time.thread_time() - cpu_mark
+        cpu['main() (all threads)'] = time.process_time() - process_mark
         output = sys.stdout.getvalue()
         sys.stdout = real_stdout
     if profiler:
@@ -97,7 +103,7 @@ def child(mode, module, args_path, profile_path):
     except ValueError:
         result = {'unparsable': output[-500:]}
     module_object = holder.get('module')
-    facts = dict(main_seconds=main_seconds, process_python_seconds=time.perf_counter() - started, timings=timings,
+    facts = dict(main_seconds=main_seconds, process_python_seconds=time.perf_counter() - started, timings=timings, cpu_seconds=cpu,
                  result_bytes=len(output), changed=result.get('changed'), failed=result.get('failed'), msg=result.get('msg'),
                  api_requests=result.get('api_requests'),
                  no_log_values=len(module_object.no_log_values) if module_object is not None else None)
@@ -147,6 +153,7 @@ def profile_text(profile_path, limit=25):
     stats = pstats.Stats(profile_path, stream=stream)
     stats.strip_dirs().sort_stats('cumulative').print_stats(limit)
     stats.sort_stats('tottime').print_stats(limit)
+    stats.print_callers('remove_values|heuristic_log_sanitize|_log_invocation')
     return stream.getvalue()
 
 
@@ -162,7 +169,8 @@ def main():
     parser.add_argument('--vars', type=int, default=30)
     parser.add_argument('--latency-ms', type=int, default=50)
     parser.add_argument('--label', default='this-tree')
-    parser.add_argument('--no-cprofile', action='store_true')
+    parser.add_argument('--cprofile-max', type=int, default=100,
+                        help='profile with cProfile only up to this many projects (its per-call overhead swamps remove_values beyond)')
     options = parser.parse_args()
     root = os.path.abspath(options.collection_root)
     os.makedirs(bench.OUT, exist_ok=True)
@@ -184,7 +192,7 @@ def main():
             timed['requests'] = emulator.counters().get('total')
             timed['load_1min'] = round(load, 2)
             entry = dict(timed=timed, imports=imports)
-            if not options.no_cprofile:
+            if projects <= options.cprofile_max:
                 entry['cprofile'] = run_child('cprofile', root, options.module, args_path, base + '.prof')
                 with open(base + '.txt', 'w', encoding='utf-8') as handle:
                     handle.write(profile_text(base + '.prof'))
@@ -196,8 +204,12 @@ def main():
             print('\n%s, %d projects x %d vars (load %.1f): process %.2f s, main() %.2f s, result %d bytes, %s no_log values, %s requests' % (
                 options.module, projects, options.vars, load, wall, timed['main_seconds'], timed['result_bytes'],
                 timed['no_log_values'], timed['requests']))
+            cpu = timed.get('cpu_seconds', {})
             for label, seconds in timed['timings'].items():
-                print('  %-60s %7.3f s  %5.1f %%' % (label, seconds, 100.0 * seconds / wall))
+                print('  %-60s %7.3f s  %5.1f %%   CPU %7.3f s' % (label, seconds, 100.0 * seconds / wall, cpu.get(label, 0.0)))
+            for label in ('main() (main thread)', 'main() (all threads)'):
+                if label in cpu:
+                    print('  CPU of %-53s %7.3f s' % (label, cpu[label]))
             work = timed['main_seconds'] - sum(seconds for label, seconds in timed['timings'].items()
                                                if label.startswith(('AnsibleModule.__init__', 'exit_json')))
             print('  %-60s %7.3f s  %5.1f %%' % ('the module\'s own work (requests, compare)', work, 100.0 * work / wall))
