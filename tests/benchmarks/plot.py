@@ -32,6 +32,7 @@ def main():
     parser.add_argument('results')
     parser.add_argument('output')
     parser.add_argument('--compare', action='append', default=[])
+    parser.add_argument('--note', default=None, help='a line of text under the plot (e.g. about the load)')
     options = parser.parse_args()
     with open(options.results, encoding='utf-8') as handle:
         results = json.load(handle)
@@ -67,7 +68,11 @@ def main():
         results['latency_ms'], results['date'], results['load_min'], results['load_max']), fontsize=9)
     axes.grid(True, which='both', alpha=0.3)
     axes.legend(fontsize=8)
-    figure.tight_layout()
+    if options.note:
+        figure.text(0.01, 0.01, options.note, fontsize=7, wrap=True)
+        figure.tight_layout(rect=(0, 0.06, 1, 1))
+    else:
+        figure.tight_layout()
     figure.savefig(options.output)
 
 
