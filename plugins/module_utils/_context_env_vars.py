@@ -385,11 +385,13 @@ def _record(client, context_id, ledger_view, plan, applied):
 
 # -- converging ---------------------------------------------------------------------------------------
 
-def converge_context_vars(client, params, check_mode=False, warn=None):
+def converge_context_vars(client, params, check_mode=False, warn=None, ref=None):
     """Read the context's variables once, plan, and (unless check_mode) apply: the module result.
 
     Requests: with ``context`` and ``owner``, one GET for the owner and the context list (one GET per page);
-    with ``context_id``, none of those (one GET for the owner when a ledger needs its id). Then the variables
+    with ``context_id``, none of those (one GET for the owner when a ledger needs its id); with ``ref``,
+    ``(context, owner)`` as context_ref gives them, found already by the caller, none either (a context whose
+    ``id`` is None is still to be created: planned as empty). Then the variables
     (one GET per page) and one PUT or DELETE per change. The ledger is read before any request and written
     once after the writes (never in check mode).
     """
@@ -402,7 +404,7 @@ def converge_context_vars(client, params, check_mode=False, warn=None):
             ledger.check_writable()
         if warn is not None and ledger.loose_permissions():
             warn(ledger.loose_permissions())
-    context, owner = context_ref(client, params, check_mode=check_mode, warn=warn)
+    context, owner = ref if ref is not None else context_ref(client, params, check_mode=check_mode, warn=warn)
     current = read_variables(client, context['id']) if context['id'] is not None else {}
     view = LedgerView(ledger, owner, context)
     if update_value == 'when_changed' and not view.usable:  # only a context still to be created, in check mode

@@ -182,8 +182,11 @@ def read_restrictions(client, context_id):
 
 
 def resolve_projects(client, wanted):
-    """Fill in the UUID of each project restriction given by a GitHub or Bitbucket slug: one GET /project/{slug} each."""
-    cache = client.cache.setdefault('v2_project_ids', {})
+    """Fill in the UUID of each project restriction given by a GitHub or Bitbucket slug: one GET /project/{slug} each.
+
+    The ids are kept per run in the cache webhooks use for the same read (``_webhooks.project_id``).
+    """
+    cache = client.cache.setdefault('project_ids', {})
     for entry in wanted or []:
         project = entry['project']
         if project is None:
@@ -258,10 +261,12 @@ def context_view(context, owner):
 
 # -- converging -----------------------------------------------------------------------------------------
 
-def converge_context(client, params, check_mode=False):
+def converge_context(client, params, check_mode=False, listed=None):
     """Read the context (and what the change needs), plan, and apply unless ``check_mode``: the module result.
 
-    Requests: one GET for the owner (``/me/collaborations``), the context list (one GET per page), and for an
+    Requests: one GET for the owner (``/me/collaborations``), the context list (one GET per page; none when
+    ``listed``, the organization's contexts as read_contexts gives them, is passed by a caller that converges
+    many contexts of one organization), and for an
     existing context its restrictions (when managed) or its variables (state absent): one GET (per page). A
     project restriction given by a GitHub or Bitbucket slug costs one GET for its id. Then one request per
     change: POST the context, POST each new restriction, DELETE each purged one (after the new ones, so the
@@ -271,7 +276,10 @@ def converge_context(client, params, check_mode=False):
     name, state = params['name'], params['state']
     wanted = desired_restrictions(params.get('restrictions'))
     owner = owner_of(client, params['owner'])
-    context = find_context(client, owner['id'], name)
+    if listed is None:
+        context = find_context(client, owner['id'], name)
+    else:
+        context = next((item for item in listed if item.get('name') == name), None)
     managed = state == 'present' and wanted is not None
     restrictions = read_restrictions(client, context['id']) if context is not None and managed else None
     variables = read_variables(client, context['id']) if context is not None and state == 'absent' else None

@@ -329,8 +329,8 @@ def measure(emulator, row, projects, count, options, paths, vars_path, workdir, 
     sampler = InFlightSampler(emulator)
     sampler.start()
     try:
-        seconds, rc, cpu = run_playbook(paths[row['playbook']], vars_path, playbook_env(emulator, collection['root'], timer_path),
-                                   workdir, log_path)
+        seconds, rc, cpu = run_playbook(paths[row['playbook']], vars_path,
+                                        playbook_env(emulator, collection['root'], timer_path), workdir, log_path)
     finally:
         sampler.done.set()
         sampler.join()
@@ -662,8 +662,8 @@ def main():
                    for collection in collections]
 
     def say(collection, text):
-        print('[%6.0f s] %s%s' % (time.monotonic() - started, ('%s: ' % collection['label']) if len(collections) > 1 and collection else '',
-                                   text), flush=True)
+        label = ('%s: ' % collection['label']) if len(collections) > 1 and collection else ''
+        print('[%6.0f s] %s%s' % (time.monotonic() - started, label, text), flush=True)
 
     emulator.start()
     workdir = tempfile.mkdtemp(prefix='work-', dir=OUT)
@@ -743,6 +743,7 @@ def main():
     if options.write_docs:
         write_docs(all_results[0], '\n\n'.join(texts), options.plot_python,
                    list(options.compare) + [results['path'] for results in all_results[1:]])
+
 
 if __name__ == '__main__':
     main()

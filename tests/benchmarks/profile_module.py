@@ -49,7 +49,7 @@ def child(mode, module, args_path, profile_path):
     timings = {}
     cpu = {}
     holder = {}
-    import ansible.module_utils.basic as basic  # pylint: disable=import-outside-toplevel
+    from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
     timings['import ansible.module_utils.basic'] = time.perf_counter() - started
     mark = time.perf_counter()
     imported = __import__(MODULE_PACKAGE + module, fromlist=['main'])

@@ -18,7 +18,6 @@ import base64
 import binascii
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -57,6 +56,8 @@ COVERAGE = {
     'context_info.expected': ['ctx_expected'],
     'webhook.signing_secret': ['hook_secret'],
 }
+
+
 def no_log_options():
     """``module.option`` (lists shown as ``option[]``; the connection's own as ``api_token``) of every no_log option.
 

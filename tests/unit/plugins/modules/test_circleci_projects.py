@@ -47,7 +47,8 @@ NO_PROJECT = {'context', 'context_env_var', 'context_info', 'heroku_key', 'proje
 # API v2 modules with their own circleci/ tests: webhooks and OIDC claims serve such projects; schedules refuse them
 # before any request, as the API has no schedules for them (test_schedules.py).
 V2_TESTED_ELSEWHERE = {'oidc_claims', 'schedule', 'schedule_info', 'webhook', 'webhook_info'}
-# project_settings (many projects, another resource owner's module) parses its projects itself: see the report.
+# project_settings (many projects) parses its projects itself, serves circleci/ projects' variables, keys, settings and
+# webhooks through API v2 and refuses their follow state, SSH keys and schedules before any request (test_project_settings_v2.py).
 ELSEWHERE = {'project_settings'}
 
 
