@@ -38,6 +38,7 @@ CANARY_SUFFIXES = {
     'token': 'Tk7Q', 'refused_token': 'Rf3Z', 'env_single': 'Es1W', 'env_a': 'Ea2X', 'env_b': 'Eb3Y',
     'expected_a': 'Xa4J', 'expected_b': 'Xb5K', 'heroku_key': 'Hk6R', 'ps_value': 'Pv8M', 'build_param': 'Bp9N',
     'env_error': 'Ee0P', 'ctx_single': 'Cs1A', 'ctx_a': 'Ca2B', 'ctx_expected': 'Cx3C', 'hook_secret': 'Hs4D',
+    'ps_hook_secret': 'Ph5E', 'ps_ctx_value': 'Pc6F',
 }
 # Every option marked no_log in an argument spec, and the canary.yml variables that fill it. The test fails when a
 # module gains a no_log option that is not listed here (see no_log_options).
@@ -55,6 +56,8 @@ COVERAGE = {
     'context_env_var.variables[].value': ['ctx_a'],
     'context_info.expected': ['ctx_expected'],
     'webhook.signing_secret': ['hook_secret'],
+    'project_settings.projects[].webhooks[].signing_secret': ['ps_hook_secret'],
+    'project_settings.contexts[].variables[].value': ['ps_ctx_value'],
 }
 
 
