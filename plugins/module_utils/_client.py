@@ -172,12 +172,6 @@ class RetryPolicy:
         return self.rand() * min(self.backoff_max, self.backoff_base * (2 ** retry_number))
 
 
-def _origin(url):
-    parts = urlsplit(url)
-    port = parts.port or {'http': 80, 'https': 443}.get(parts.scheme)
-    return (parts.scheme, (parts.hostname or '').lower(), port)
-
-
 def encode_path(template, *args):
     """Fill ``{}`` in a path template, URL-encoding each argument as one path segment.
 
@@ -528,21 +522,6 @@ def _origin(url):
 def _origin_text(url):
     """``scheme://host:port`` of a URL, for messages (never its path or query)."""
     return '%s://%s:%s' % _origin(url)
-
-
-def encode_path(template, *args):
-    """Fill ``{}`` in a path template, URL-encoding each argument as one path segment.
-
-    A Project fills its three segments; any other value is one segment with every reserved
-    character (``/`` included) encoded, so ``feature/login`` stays one branch name.
-    """
-    segments = []
-    for arg in args:
-        if isinstance(arg, Project):
-            segments.append('/'.join(quote(part, safe='') for part in arg.segments))
-        else:
-            segments.append(quote(str(arg), safe=''))
-    return template.format(*segments)
 
 
 def _transport_failure(error, response):

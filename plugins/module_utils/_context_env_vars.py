@@ -22,8 +22,7 @@ succeeded.
 
 from __future__ import annotations
 
-import threading
-
+from ansible_collections.community.circleci.plugins.module_utils._bulk import APPLIED_KEY, apply_phases, failure_entry, new_outcome
 from ansible_collections.community.circleci.plugins.module_utils._contexts import (
     OWNER_SPEC,
     VARIABLE_PATH,
@@ -268,10 +267,6 @@ def plan_context_vars(current, desired, purge=False, update_value='on_create', l
 
 # -- applying -----------------------------------------------------------------------------------------
 
-_SKIPPED = object()
-_APPLIED_KEY = {'add': 'added', 'update': 'updated', 'delete': 'deleted'}
-
-
 def apply_context_var_plan(client, context_id, plan):
     """Carry out a plan: PUTs concurrently, then DELETEs; no new request after the first failure.
 
@@ -279,7 +274,6 @@ def apply_context_var_plan(client, context_id, plan):
     each write, times None when its answer did not say), ``failures`` and ``not_attempted``. A write whose
     answer was lost is settled by reading the variables once: a moved ``updated_at`` shows it landed.
     """
-    outcome = {'added': [], 'updated': [], 'deleted': [], 'written': {}, 'failures': [], 'not_attempted': []}
     answers = {}
 
     def write(change):
@@ -289,49 +283,14 @@ def apply_context_var_plan(client, context_id, plan):
     def remove(change):
         client.v2.delete(VARIABLE_PATH, context_id, change.name, missing_ok=True)  # gone already meets the goal
 
-    phases = [(plan.writes, write), (plan.delete, remove)]
-    for index, (changes, send) in enumerate(phases):
-        pending = list(changes)
-        while pending and not outcome['failures']:
-            pending, uncertain = _run_batch(client, pending, send, outcome)
-            if uncertain:
-                _settle(client, context_id, plan, uncertain, outcome)
-        if outcome['failures']:
-            later = [change for changes_after, dummy in phases[index + 1:] for change in changes_after]
-            outcome['not_attempted'].extend(change.name for change in pending + later)
-            break
+    def settle(uncertain, outcome):
+        _settle(client, context_id, plan, uncertain, outcome)
+
+    outcome = apply_phases(client, [(plan.writes, write), (plan.delete, remove)], settle, new_outcome(written={}))
     for name in outcome['added'] + outcome['updated']:
         answer = answers.get(name) or {}
         outcome['written'].setdefault(name, {'created_at': answer.get('created_at'), 'updated_at': answer.get('updated_at')})
     return outcome
-
-
-def _run_batch(client, changes, send, outcome):
-    """Send ``changes`` concurrently, no new one after a failure; ``(skipped, uncertain)``."""
-    stop = threading.Event()
-
-    def run(change):
-        if stop.is_set():
-            return _SKIPPED
-        try:
-            send(change)
-        except CircleCIError:
-            stop.set()
-            raise
-        return change.name
-
-    skipped, uncertain = [], []
-    for result in client.map_concurrent(run, changes):
-        change = result.item
-        if isinstance(result.error, RequestError) and result.error.may_have_applied:
-            uncertain.append((change, result.error))
-        elif result.error is not None:
-            outcome['failures'].append(_failure(change, result.error))
-        elif result.value is _SKIPPED:
-            skipped.append(change)
-        else:
-            outcome[_APPLIED_KEY[change.action]].append(change.name)
-    return skipped, uncertain
 
 
 def _settle(client, context_id, plan, uncertain, outcome):
@@ -349,18 +308,13 @@ def _settle(client, context_id, plan, uncertain, outcome):
                 landed = now is not None and (before is None or not same_time(now.get('updated_at'), before.get('updated_at')))
                 untouched = now == before
             if landed:
-                outcome[_APPLIED_KEY[change.action]].append(change.name)
+                outcome[APPLIED_KEY[change.action]].append(change.name)
                 if change.action != 'delete':
                     outcome['written'][change.name] = dict(now)
                 continue
             if untouched and not error.may_still_run:
                 error.outcome = NOT_APPLIED
-        outcome['failures'].append(_failure(change, error))
-
-
-def _failure(change, error):
-    return {'name': change.name, 'action': change.action, 'reason': str(error), 'status': getattr(error, 'status', None),
-            'outcome': getattr(error, 'outcome', NOT_APPLIED)}
+        outcome['failures'].append(failure_entry(change, error))
 
 
 def _record(client, context_id, ledger_view, plan, applied):

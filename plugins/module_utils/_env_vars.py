@@ -32,9 +32,9 @@ the same masked value landed, which the masked form alone cannot.
 from __future__ import annotations
 
 import re
-import threading
 from collections import namedtuple
 
+from ansible_collections.community.circleci.plugins.module_utils._bulk import APPLIED_KEY, apply_phases, failure_entry, new_outcome
 from ansible_collections.community.circleci.plugins.module_utils._errors import (
     NOT_APPLIED,
     CircleCIError,
@@ -285,10 +285,6 @@ def plan_env_vars(current, desired, purge=False, update_value='when_masked_diffe
     return EnvVarPlan(before, add, update, delete, unchanged, unverified, created=created_at(current))
 
 
-_SKIPPED = object()
-_APPLIED_KEY = {'add': 'added', 'update': 'updated', 'delete': 'deleted'}
-
-
 def apply_env_var_plan(client, project, plan):
     """Carry out a plan: writes concurrently, then deletions; stop starting new requests at the first failure.
 
@@ -308,49 +304,11 @@ def apply_env_var_plan(client, project, plan):
     def remove(change):
         api.delete(ITEM_PATH, project, change.name, missing_ok=True)  # gone already meets the goal
 
-    outcome = {'added': [], 'updated': [], 'deleted': [], 'failures': [], 'not_attempted': []}
-    phases = [(plan.writes, write), (plan.delete, remove)]
-    for index, (changes, send) in enumerate(phases):
-        pending = list(changes)
-        while pending and not outcome['failures']:
-            # A batch stops at its first failure; when that failure was only a lost answer and the
-            # read-back shows the write landed, the changes it held back are sent in the next batch.
-            pending, uncertain = _run_batch(client, pending, send, outcome)
-            if uncertain:
-                _settle(client, project, plan, uncertain, outcome)
-        if outcome['failures']:
-            later = [change for changes_after, dummy in phases[index + 1:] for change in changes_after]
-            outcome['not_attempted'].extend(change.name for change in pending + later)
-            break
-    return outcome
+    def settle(uncertain, outcome):
+        # When the read-back shows every lost answer's write landed, the changes held back go in the next batch.
+        _settle(client, project, plan, uncertain, outcome)
 
-
-def _run_batch(client, changes, send, outcome):
-    """Send ``changes`` concurrently, stopping new ones at the first failure; ``(skipped, uncertain)``."""
-    stop = threading.Event()
-
-    def run(change):
-        if stop.is_set():
-            return _SKIPPED
-        try:
-            send(change)
-        except CircleCIError:
-            stop.set()
-            raise
-        return change.name
-
-    skipped, uncertain = [], []
-    for result in client.map_concurrent(run, changes):
-        change = result.item
-        if isinstance(result.error, RequestError) and result.error.may_have_applied:
-            uncertain.append((change, result.error))
-        elif result.error is not None:
-            outcome['failures'].append(_failure(change, result.error))
-        elif result.value is _SKIPPED:
-            skipped.append(change)
-        else:
-            outcome[_APPLIED_KEY[change.action]].append(change.name)
-    return skipped, uncertain
+    return apply_phases(client, [(plan.writes, write), (plan.delete, remove)], settle, new_outcome())
 
 
 def _settle(client, project, plan, uncertain, outcome):
@@ -366,16 +324,11 @@ def _settle(client, project, plan, uncertain, outcome):
         # API v2's created-at moves on every write: it shows a write landed even when the masked form stayed the same.
         rewritten = wanted is not None and created.get(change.name) not in (None, plan.created.get(change.name))
         if stored is not None and now == wanted and (before != wanted or rewritten):
-            outcome[_APPLIED_KEY[change.action]].append(change.name)
+            outcome[APPLIED_KEY[change.action]].append(change.name)
             continue
         if stored is not None and now == before and before != wanted and not error.may_still_run:
             error.outcome = NOT_APPLIED
-        outcome['failures'].append(_failure(change, error))
-
-
-def _failure(change, error):
-    return {'name': change.name, 'action': change.action, 'reason': str(error), 'status': getattr(error, 'status', None),
-            'outcome': getattr(error, 'outcome', NOT_APPLIED)}
+        outcome['failures'].append(failure_entry(change, error))
 
 
 def api_for(client, project):
