@@ -11,6 +11,17 @@ One run measures, for each project count (20 and 100; 500 too with BENCH_FULL=1 
   env_drift audit (role)
   env_var_info alone (one task)
 
+then two scenarios of API v2 resources, already converged (--contexts, --settings-projects):
+
+  contexts                    20 contexts x 30 variables in one organisation, with a ledger: the
+                              project_settings module's `contexts` in one task, no-op; context_env_var,
+                              one module run per context (a loop), no-op; context_info per context
+                              with the expected names and the ledger (audit)
+  settings                    20 projects with advanced settings, one webhook and one schedule each:
+                              the project_settings module in one task, no-op
+  (one seed for both, not re-seeded between runs; a write in a no-op or an audit out of sync fails
+  the benchmark, exit 1, docs not written; `--rows scenarios` (or contexts, settings) runs them alone)
+
 plus a converge of 100 projects under the emulator's rate limiter (10 requests/s), and the
 artifact download (peak memory of the module process, throughput against a plain streamed
 `requests` download of the same 48 MiB file).
@@ -30,6 +41,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -204,6 +216,83 @@ def seed(projects, count, state):
     }
 
 
+# --------------------------------------------------------------------------- data: contexts and project settings
+
+SCENARIO_OWNER = 'gh/bench'
+BENCH_SETTINGS = {'autocancel_builds': True, 'build_fork_prs': False, 'disable_ssh': True, 'set_github_status': True}
+BENCH_TIMETABLE = {'per_hour': 1, 'hours_of_day': [3], 'days_of_week': ['MON', 'TUE', 'WED', 'THU', 'FRI']}
+
+
+def context_name(number):
+    return 'bench-ctx-%02d' % number
+
+
+def context_variables(number, count):
+    return [{'name': 'CTX_VAR_%02d' % index, 'value': 'ctx-%02d-secret-value-%02d' % (number, index)} for index in range(1, count + 1)]
+
+
+def settings_slug(number):
+    return 'gh/bench/cfg-%03d' % number
+
+
+def settings_desired(projects):
+    """Each project: a few advanced settings, one webhook, one schedule (as the seed holds them)."""
+    return [{'project': settings_slug(number), 'settings': dict(BENCH_SETTINGS),
+             'webhooks': [{'name': 'bench-notify', 'url': 'https://hooks.bench.example/cfg-%03d' % number,
+                           'events': ['workflow-completed', 'job-completed'], 'signing_secret': 'whsec-bench-%03d' % number}],
+             'schedules': [{'name': 'nightly', 'timetable': dict(BENCH_TIMETABLE), 'branch': 'main'}]}
+            for number in range(1, projects + 1)]
+
+
+def scenario_seed(contexts, projects):
+    """The seed of both scenarios: the settings projects already converged, the contexts without variables.
+
+    The contexts' variables are written by one real converge (the set-up), which also writes the ledger:
+    a no-op needs the ledger to match the variables' updated_at, which only a write gives.
+    """
+    entries, webhooks, schedules = [], [], []
+    for number in range(1, projects + 1):
+        slug = 'github/bench/cfg-%03d' % number
+        entries.append({'slug': slug, 'followed': True, 'env_vars': [], 'settings': dict(BENCH_SETTINGS)})
+        webhooks.append({'name': 'bench-notify', 'project': slug, 'url': 'https://hooks.bench.example/cfg-%03d' % number,
+                         'events': ['workflow-completed', 'job-completed'], 'verify_tls': True,
+                         'signing_secret': 'whsec-bench-%03d' % number})
+        schedules.append({'name': 'nightly', 'project': slug, 'parameters': {'branch': 'main'}, 'attribution_actor': 'current',
+                          'timetable': {'per-hour': BENCH_TIMETABLE['per_hour'], 'hours-of-day': BENCH_TIMETABLE['hours_of_day'],
+                                        'days-of-week': BENCH_TIMETABLE['days_of_week']}})
+    if not entries:  # the organisation of the contexts comes from its projects
+        entries.append({'slug': 'github/bench/cfg-000', 'followed': True, 'env_vars': []})
+    return {
+        'user': {'login': 'bench-bot', 'name': 'Bench Bot'},
+        'tokens': {'user': TOKEN, 'read_only': 'bench-readonly-token'},
+        'projects': entries,
+        'contexts': [{'name': context_name(number), 'owner': SCENARIO_OWNER} for number in range(1, contexts + 1)],
+        'webhooks': webhooks,
+        'schedules': schedules,
+    }
+
+
+def check_contexts(emulator, contexts, count):
+    """How many context variables are missing or wrong (0 after the set-up converge)."""
+    have = {context['name']: {variable['name']: variable.get('value') for variable in context.get('variables', [])}
+            for context in emulator.state().get('contexts', [])}
+    return sum(1 for number in range(1, contexts + 1) for variable in context_variables(number, count)
+               if have.get(context_name(number), {}).get(variable['name']) != variable['value'])
+
+
+def request_kinds(log):
+    """The API requests of a run by kind: method and path, ids and project slugs replaced."""
+    kinds = {}
+    for entry in log:
+        path = re.sub(r'/(gh|github)/bench/[a-z]+-\d+', '/{slug}', entry.get('path') or '')
+        path = re.sub(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '{id}', path)
+        query = entry.get('query') or ''
+        keys = sorted({part.split('=', 1)[0] for part in (query.split('&') if isinstance(query, str) else query) if part})
+        kind = '%s %s%s' % (entry.get('method'), path, ('?' + '&'.join(keys)) if keys else '')
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return dict(sorted(kinds.items()))
+
+
 # --------------------------------------------------------------------------- playbooks
 
 def play(name, tasks=None, roles=None, vars_files=True):
@@ -227,6 +316,20 @@ PLAYBOOKS = {
         'role': 'community.circleci.env_drift',
         'vars': {'env_drift_projects': '{{ bench_slugs }}', 'env_drift_expected': '{{ bench_expected }}',
                  'env_drift_report_dir': '{{ bench_report_dir }}'}}]),
+    'ctx_module': play('project_settings module, contexts', [{
+        'name': 'project_settings', 'community.circleci.project_settings': {'contexts': '{{ bench_contexts }}', 'ledger': '{{ bench_ledger }}'},
+        'register': 'bench_result'}]),
+    'ctx_tasks': play('context_env_var, one module run per context', [{
+        'name': 'context_env_var', 'community.circleci.context_env_var': {
+            'context': '{{ item.name }}', 'owner': '{{ item.owner }}', 'variables': '{{ item.variables }}', 'ledger': '{{ bench_ledger }}'},
+        'loop': '{{ bench_contexts }}', 'loop_control': {'label': '{{ item.name }}'}, 'register': 'bench_result'}]),
+    'ctx_audit': play('context_info per context, expected names and ledger', [{
+        'name': 'context_info', 'community.circleci.context_info': {
+            'owner': '{{ item.owner }}', 'name': '{{ item.name }}', 'expected_names': '{{ item.names }}', 'ledger': '{{ bench_ledger }}'},
+        'loop': '{{ bench_context_audit }}', 'loop_control': {'label': '{{ item.name }}'}, 'register': 'bench_result'}]),
+    'settings_module': play('project_settings module, settings, webhooks, schedules', [{
+        'name': 'project_settings', 'community.circleci.project_settings': {'projects': '{{ bench_settings_projects }}'},
+        'register': 'bench_result'}]),
     'module_info': play('env_var_info module', [{
         'name': 'env_var_info', 'community.circleci.env_var_info': {'projects': '{{ bench_slugs }}', 'expected': '{{ bench_expected }}'},
         'register': 'bench_result'}]),
@@ -254,6 +357,24 @@ URI_REFERENCE = {'role_noop': 'uri_noop', 'module_noop': 'uri_noop', 'audit_role
                  'first_converge': 'uri_first'}
 
 
+# The scenarios of API v2 resources, measured on one seed (no re-seed between runs: the contexts' ledger must
+# match what the set-up converge wrote, and a no-op leaves the state as it was, which each run checks).
+SCENARIO_ROWS = [
+    dict(key='floor', label='floor (one ping task)', playbook='floor', writes='none'),
+    dict(key='ctx_module_noop', label='project_settings module, contexts (one task), no-op', playbook='ctx_module', writes='none',
+         module='community.circleci.project_settings', scenario='contexts'),
+    dict(key='ctx_tasks_noop', label='context_env_var, one run per context (loop), no-op', playbook='ctx_tasks', writes='none',
+         module='community.circleci.context_env_var', scenario='contexts'),
+    dict(key='ctx_audit', label='context_info per context (loop), expected names + ledger', playbook='ctx_audit', writes='none',
+         module='community.circleci.context_info', scenario='contexts', audit=True),
+    dict(key='settings_noop', label='project_settings module, settings + webhook + schedule (one task), no-op',
+         playbook='settings_module', writes='none', module='community.circleci.project_settings', scenario='settings'),
+]
+SCENARIO_KEYS = {row['key'] for row in SCENARIO_ROWS if row['key'] != 'floor'}
+# The loops cost one module process per context: fewer runs of them by default.
+SCENARIO_ROW_RUNS = {'ctx_tasks_noop': 2, 'ctx_audit': 2}
+
+
 def write_playbooks(directory):
     paths = {'uri': os.path.join(HERE, 'uri_baseline.yml')}
     for name, content in PLAYBOOKS.items():
@@ -267,6 +388,19 @@ def write_vars(directory, projects, count):
     path = os.path.join(directory, 'vars-%d.json' % projects)
     data = dict(bench_projects=desired(projects, count), bench_slugs=[slug(number) for number in range(1, projects + 1)],
                 bench_expected=expected(count), bench_report_dir=os.path.join(directory, 'report'))
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(data, handle)
+    return path
+
+
+def write_scenario_vars(directory, contexts, count, projects):
+    path = os.path.join(directory, 'vars-scenarios.json')
+    bench_contexts = [{'name': context_name(number), 'owner': SCENARIO_OWNER, 'variables': context_variables(number, count)}
+                      for number in range(1, contexts + 1)]
+    data = dict(bench_contexts=bench_contexts, bench_ledger=os.path.join(directory, 'contexts.ledger.json'),
+                bench_context_audit=[{'name': context['name'], 'owner': context['owner'],
+                                      'names': [variable['name'] for variable in context['variables']]} for context in bench_contexts],
+                bench_settings_projects=settings_desired(projects))
     with open(path, 'w', encoding='utf-8') as handle:
         json.dump(data, handle)
     return path
@@ -315,7 +449,8 @@ def check_state(emulator, projects, count):
 
 
 def measure(emulator, row, projects, count, options, paths, vars_path, workdir, collection, rate=None):
-    emulator.seed(seed(projects, count, row['state']))
+    if row.get('state') is not None:  # scenario rows run on the state they found (no-ops, checked)
+        emulator.seed(seed(projects, count, row['state']))
     emulator.latency(options.latency_ms)
     if rate is not None:
         emulator.rate_limit(rate)
@@ -323,7 +458,7 @@ def measure(emulator, row, projects, count, options, paths, vars_path, workdir, 
     timer_path = os.path.join(workdir, 'timer.json')
     if os.path.exists(timer_path):
         os.unlink(timer_path)
-    log_path = os.path.join(OUT, 'logs', '%s-%s-%d.log' % (collection['safe_label'], row['key'], projects))
+    log_path = os.path.join(OUT, 'logs', '%s-%s-%s.log' % (collection['safe_label'], row['key'], projects))
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     load = os.getloadavg()
     sampler = InFlightSampler(emulator)
@@ -356,6 +491,11 @@ def measure(emulator, row, projects, count, options, paths, vars_path, workdir, 
                 if 'api_requests' in facts:
                     result['module_api_requests'] = facts['api_requests']
                 result['changed'] = facts.get('changed')
+                for key in ('in_sync', 'loop_items', 'loop_changed', 'loop_failed', 'loop_not_in_sync'):
+                    if key in facts:
+                        result[key] = facts[key]
+                if 'loop_api_requests' in facts:
+                    result['module_api_requests'] = facts['loop_api_requests']
     problems = []
     if rc != 0:
         problems.append('ansible-playbook exited %d (log: %s)' % (rc, os.path.relpath(log_path, ROOT)))
@@ -366,6 +506,16 @@ def measure(emulator, row, projects, count, options, paths, vars_path, workdir, 
         result['wrong_after'] = wrong
         if wrong:
             problems.append('%d variables not converged' % wrong)
+    if row.get('scenario'):
+        result['request_kinds'] = request_kinds(emulator.requests())
+        if row['writes'] == 'none' and (result.get('changed') or result.get('loop_changed')):
+            problems.append('the module reported a change in a no-op')
+    if row.get('audit'):
+        # A loop: every item must say in_sync true; one task: its in_sync. No in_sync at all is a failure too.
+        in_sync = (result.get('loop_items', 0) > 0 and result.get('loop_not_in_sync') == 0) if 'loop_items' in result else \
+            result.get('in_sync') is True
+        if not in_sync:
+            problems.append('audit not in sync (%s of %s items out of sync)' % (result.get('loop_not_in_sync'), result.get('loop_items')))
     if rate is not None:
         log = emulator.requests()
         failed = [entry for entry in log if entry.get('fault') != 'rate-limit' and not 200 <= (entry.get('status') or 0) < 300]
@@ -384,10 +534,14 @@ def summarise(runs):
                    load_1min=[run['load'][0] for run in runs],
                    problems=sorted({problem for run in runs for problem in run['problems']}))
     for key in ('cpu_seconds', 'requests', 'writes', 'reads', 'max_in_flight', 'in_flight_p90', 'rate_limited', 'reported_concurrency', 'module_api_requests',
-                'failed_requests', 'passed_requests', 'wrong_after'):
+                'failed_requests', 'passed_requests', 'wrong_after', 'loop_items', 'loop_not_in_sync'):
         values = [run[key] for run in ok if run.get(key) is not None]
         if values:
             summary[key] = max(values) if key in ('max_in_flight', 'in_flight_p90') else statistics.median(values)
+    kinds = [run['request_kinds'] for run in ok if run.get('request_kinds') is not None]
+    if kinds:
+        summary['request_kinds'] = kinds[0]
+        summary['request_kinds_vary'] = any(other != kinds[0] for other in kinds[1:])
     # Per task: the median over runs, for the profile (which task of a role took the time).
     names = []
     for run in ok:
@@ -469,6 +623,32 @@ def table(results):
     return '\n'.join(lines)
 
 
+def scenario_table(results):
+    block = results['scenarios']
+    what = {'contexts': '%d contexts × %d variables' % (block['contexts'], block['context_vars']),
+            'settings': '%d projects: settings, webhook, schedule' % block['settings_projects']}
+    lines = ['| scenario | run | wall s (median) | CPU s | runs | API requests | writes | in flight: max / p90 | limit s | × limit | load (1 min) |',
+             '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
+    for key, row in block['rows'].items():
+        load = row['load_1min']
+        lines.append('| %s | %s%s | %s | %s | %d | %s | %s | %s / %s | %s | %s | %s |' % (
+            what.get(row.get('scenario'), '—'), row['label'], ' ⚠ ' + '; '.join(row['problems']) if row['problems'] else '',
+            fmt(row['seconds']), fmt(row.get('cpu_seconds'), '%.1f'), row['runs'], fmt(row.get('requests'), '%d'), fmt(row.get('writes'), '%d'),
+            fmt(row.get('max_in_flight'), '%d'), fmt(row.get('in_flight_p90'), '%d'), fmt(row.get('limit')), fmt(row.get('x_limit'), '%.1f'),
+            '%.1f (%.1f–%.1f)' % (statistics.median(load), min(load), max(load))))
+    return '\n'.join(lines)
+
+
+def scenario_requests(results):
+    """The requests of each scenario row by kind (ids and slugs replaced), from its first run."""
+    lines = []
+    for key, row in results['scenarios']['rows'].items():
+        if row.get('request_kinds'):
+            lines.append('- %s: %s%s' % (row['label'], ', '.join('%s × %d' % (kind, number) for kind, number in row['request_kinds'].items()),
+                                         ' (varied between runs)' if row.get('request_kinds_vary') else ''))
+    return '\n'.join(lines)
+
+
 def rate_table(results):
     lines = ['| projects | run | wall s | API requests that passed | 429s seen | failed requests | requests / 10 s | wall ÷ (requests / 10 s) | load (1 min) |',
              '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
@@ -503,8 +683,11 @@ def artifact_table(artifact):
 def derive(results):
     """Limits and ratios: limit = floor + requests x RTT / concurrency (the concurrency used by that row)."""
     rtt = results['latency_ms'] / 1000.0
-    for block in results['counts']:
+    blocks = list(results['counts']) + ([results['scenarios']] if results.get('scenarios') else [])
+    for block in blocks:
         rows = block['rows']
+        if 'floor' not in rows:
+            continue
         floor = rows['floor']['seconds']
         for key, row in rows.items():
             if key == 'floor' or row.get('requests') is None:
@@ -569,7 +752,7 @@ def write_docs(results, text, plot_python, compare=()):
     dummy, tail = rest.split(end, 1)
     with open(doc, 'w', encoding='utf-8') as handle:
         handle.write(head + begin + '\n' + text + '\n' + end + tail)
-    if plot_python:
+    if plot_python and results['counts']:  # the plot is of the project counts; a run of the scenarios alone has none
         command = [plot_python, os.path.join(HERE, 'plot.py'), results['path'], os.path.join(ROOT, 'docs', 'performance.png')]
         for other in compare:
             command += ['--compare', other]
@@ -583,11 +766,19 @@ def report(results):
         'Measured %s on %s (%d cores, shared), Python %s, ansible-core %s; load average (1 min) from %.1f to %.1f during the run. '
         'Concurrency for the limit: %s.' % (
             results['date'], results['machine']['cpu'], results['machine']['cores'], results['machine']['python'],
-            results['machine']['ansible_core'], results['load_min'], results['load_max'], results['concurrency_note']),
-        '', table(results)]
+            results['machine']['ansible_core'], results['load_min'], results['load_max'], results['concurrency_note'])]
+    if results['counts']:
+        parts += ['', table(results)]
     if results.get('measured_with'):
         parts[2] += ' Measured interleaved with %s (same emulator, same load; the floor and uri rows are shared).' % (
             ', '.join(results['measured_with']))
+    if results.get('scenarios'):
+        block = results['scenarios']
+        parts += ['', 'API v2 resources, already converged (one seed; the contexts\' variables and ledger written by one converge '
+                      'before the runs: %.1f s, %d requests, %d writes):' % (block['setup']['seconds'], block['setup']['requests'] or 0,
+                                                                           block['setup']['writes'] or 0) if block.get('setup') else
+                  'API v2 resources, already converged (one seed):',
+                  '', scenario_table(results), '', 'Requests by kind (first run of each row):', '', scenario_requests(results)]
     if results.get('rate_limited'):
         parts += ['', 'Under the emulator\'s rate limiter (%g requests/s, burst %d):' % (results['rate_limit_rps'], results['rate_limit_burst']),
                   '', rate_table(results)]
@@ -595,6 +786,62 @@ def report(results):
         parts += ['', 'Artifact download (median of %d runs each; peak RSS of the child process from wait4):' % results['artifact']['runs'],
                   '', artifact_table(results['artifact'])]
     return '\n'.join(parts)
+
+
+# --------------------------------------------------------------------------- scenarios: contexts, project settings
+
+def measure_scenarios(emulator, options, paths, workdir, collections, all_results, wanted, scenario_runs, context_vars, say):
+    """Seed once, write the contexts' variables and ledger with one real converge, then the no-op and audit rows.
+
+    Returns the problems that fail the benchmark (a write in a no-op, an audit out of sync, a failed run or set-up).
+    """
+    rows = [row for row in SCENARIO_ROWS if row['key'] == 'floor' or not wanted or row['key'] in wanted]
+    rows = [row for row in rows if scenario_runs.get(row['key'], 0) > 0 and not (
+        (row.get('scenario') == 'contexts' and options.contexts <= 0) or (row.get('scenario') == 'settings' and options.settings_projects <= 0))]
+    if not any(row.get('scenario') for row in rows):
+        return []
+    problems = []
+    vars_path = write_scenario_vars(workdir, max(options.contexts, 0), context_vars, max(options.settings_projects, 0))
+    emulator.seed(scenario_seed(max(options.contexts, 0), max(options.settings_projects, 0)))
+    emulator.latency(options.latency_ms)
+    setup = None
+    if any(row.get('scenario') == 'contexts' for row in rows):
+        emulator.clear()
+        timer_path = os.path.join(workdir, 'timer.json')
+        log_path = os.path.join(OUT, 'logs', '%s-ctx_setup.log' % collections[0]['safe_label'])
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        seconds, rc, dummy = run_playbook(paths['ctx_module'], vars_path, playbook_env(emulator, collections[0]['root'], timer_path),
+                                          workdir, log_path)
+        counters = emulator.counters()
+        wrong = check_contexts(emulator, options.contexts, context_vars)
+        setup = dict(seconds=round(seconds, 3), requests=counters.get('total'), writes=counters.get('writes'), rc=rc, wrong_after=wrong)
+        say(None, 'scenarios: set-up converge of %d contexts x %d variables: %.2f s, %s requests, %s writes, rc %d, %d wrong after' % (
+            options.contexts, context_vars, seconds, setup['requests'], setup['writes'], rc, wrong))
+        if rc != 0 or wrong:
+            problems.append('the contexts set-up converge failed (rc %d, %d variables wrong; log: %s)' % (rc, wrong, os.path.relpath(log_path, ROOT)))
+            rows = [row for row in rows if row.get('scenario') != 'contexts']
+    samples = {(row['key'], collection['label']): [] for row in rows for collection in collections}
+    for number in range(max(scenario_runs[row['key']] for row in rows)):
+        for row in rows:
+            if number >= scenario_runs[row['key']]:
+                continue
+            for collection in (collections[:1] if row['key'] == 'floor' else collections):
+                sample = measure(emulator, row, 'scenarios', context_vars, options, paths, vars_path, workdir, collection)
+                samples[(row['key'], collection['label'])].append(sample)
+                say(collection if row['key'] != 'floor' else None,
+                    'scenarios, %-62s run %d: %7.2f s, %s requests, %s writes, in flight max %s p90 %s, load %.1f%s' % (
+                        row['label'], number + 1, sample['seconds'], sample['requests'], sample['writes'], sample['max_in_flight'],
+                        sample['in_flight_p90'], sample['load'][0], (' PROBLEM: ' + '; '.join(sample['problems'])) if sample['problems'] else ''))
+                if number == 0 and sample.get('request_kinds'):
+                    say(None, '    requests: ' + ', '.join('%s x %d' % item for item in sample['request_kinds'].items()))
+                problems += ['%s: %s' % (row['key'], problem) for problem in sample['problems']]
+    for collection, results in zip(collections, all_results):
+        block = dict(contexts=options.contexts, context_vars=context_vars, settings_projects=options.settings_projects, setup=setup, rows={})
+        for row in rows:
+            own = samples[(row['key'], (collections[0] if row['key'] == 'floor' else collection)['label'])]
+            block['rows'][row['key']] = dict(summarise(own), label=row['label'], scenario=row.get('scenario'))
+        results['scenarios'] = block
+    return sorted(set(problems))
 
 
 # --------------------------------------------------------------------------- main
@@ -614,11 +861,18 @@ def main():
     parser.add_argument('--vars', type=int, default=30)
     parser.add_argument('--latency-ms', type=int, default=50)
     parser.add_argument('--runs', default='', help='runs per count, e.g. 20:5,100:3,500:1')
-    parser.add_argument('--row-runs', default='', help='runs of one row per count, e.g. uri_noop:100:2,uri_noop:500:1 (0 skips it)')
+    parser.add_argument('--row-runs', default='', help='runs of one row per count, e.g. uri_noop:100:2,uri_noop:500:1 (0 skips it); '
+                        'of a scenario row without count, e.g. ctx_audit:3')
     parser.add_argument('--full', action='store_true', default=os.environ.get('BENCH_FULL') == '1',
                         help='also 500 projects, the uri first converge at 20, the full first converge under the rate limit '
                              '(default from BENCH_FULL=1)')
-    parser.add_argument('--rows', default='', help='only these row keys (comma-separated), e.g. floor,module_noop')
+    parser.add_argument('--rows', default='', help='only these row keys (comma-separated), e.g. floor,module_noop; the scenario rows '
+                        '(%s) also by group: contexts, settings, scenarios' % ','.join(sorted(SCENARIO_KEYS)))
+    parser.add_argument('--contexts', type=int, default=20, help='contexts of the contexts scenario (0: skip it)')
+    parser.add_argument('--context-vars', type=int, default=None, help='variables per context (default: --vars)')
+    parser.add_argument('--settings-projects', type=int, default=20, help='projects of the settings scenario (0: skip it)')
+    parser.add_argument('--scenario-runs', type=int, default=3, help='runs per scenario row (the loops: %s)' % ', '.join(
+        '%s %d' % item for item in sorted(SCENARIO_ROW_RUNS.items())))
     parser.add_argument('--rate-limit', type=float, default=10.0, help='requests/s of the rate-limited run (0: skip it)')
     parser.add_argument('--rate-projects', type=int, default=100)
     parser.add_argument('--rate-drift', type=int, default=3, help='variables per project to fix in the rate-limited converge')
@@ -646,17 +900,30 @@ def main():
     counts = [int(part) for part in (options.projects or ('20,100,500' if options.full else '20,100')).split(',')]
     runs = parse_runs(options.runs, DEFAULT_RUNS)
     row_runs = {key: dict(value) for key, value in ROW_RUNS.items()}
+    scenario_runs = {row['key']: SCENARIO_ROW_RUNS.get(row['key'], options.scenario_runs) for row in SCENARIO_ROWS}
     for part in filter(None, options.row_runs.split(',')):
+        if part.count(':') == 1:  # a scenario row: key:runs
+            key, number = part.split(':')
+            scenario_runs[key] = int(number)
+            continue
         key, count, number = part.split(':')
         row_runs.setdefault(key, {})[int(count)] = int(number)
-    wanted = set(filter(None, options.rows.split(',')))
+    wanted = set()
+    groups = {'contexts': {row['key'] for row in SCENARIO_ROWS if row.get('scenario') == 'contexts'},
+              'settings': {row['key'] for row in SCENARIO_ROWS if row.get('scenario') == 'settings'}, 'scenarios': SCENARIO_KEYS}
+    for part in filter(None, options.rows.split(',')):
+        wanted |= groups.get(part, {part})
+    count_keys = {row['key'] for row in ROWS} | {URI_FIRST['key']}
+    # Count rows run unless only scenario rows (and the floor, which they measure themselves) are asked for.
+    run_counts = not wanted or bool(wanted & (count_keys - {'floor'})) or ('floor' in wanted and not wanted & SCENARIO_KEYS)
+    context_vars = options.context_vars or options.vars
     os.makedirs(OUT, exist_ok=True)
     emulator = Emulator(os.path.abspath(options.emulator_dir), os.path.join(OUT, 'emulator-%s.json' % collections[0]['safe_label']))
     started = time.monotonic()
     date = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
     all_results = [dict(label=collection['label'], collection_root=collection['root'], collection_commit=collection['commit'],
                         emulator_dir=options.emulator_dir, vars=options.vars, latency_ms=options.latency_ms, machine=machine(),
-                        date=date, counts=[], rate_limited=[], rate_limit_rps=options.rate_limit,
+                        date=date, counts=[], scenarios=None, rate_limited=[], rate_limit_rps=options.rate_limit,
                         rate_limit_burst=max(1, int(options.rate_limit)),
                         measured_with=[other['label'] for other in collections if other is not collection])
                    for collection in collections]
@@ -669,7 +936,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix='work-', dir=OUT)
     try:
         paths = write_playbooks(workdir)
-        for projects in counts:
+        for projects in (counts if run_counts else []):
             vars_path = write_vars(workdir, projects, options.vars)
             rows = [row for row in ROWS if not wanted or row['key'] in wanted]
             if options.full and projects == min(counts) and (not wanted or URI_FIRST['key'] in wanted):
@@ -697,6 +964,8 @@ def main():
                     block['rows'][row['key']] = dict(summarise(samples[(row['key'], (collections[0] if shared else collection)['label'])]),
                                                      label=row['label'])
                 results['counts'].append(block)
+        scenario_problems = measure_scenarios(emulator, options, paths, workdir, collections, all_results, wanted, scenario_runs,
+                                              context_vars, say)
         if options.rate_limit and (not wanted or 'rate' in wanted):
             scenarios = [('drifted:%d' % options.rate_drift, 'converge, %d of %d variables per project to fix' % (options.rate_drift, options.vars))]
             if options.full:
@@ -727,9 +996,11 @@ def main():
         derive(results)
         loads = [load for block in results['counts'] for row in block['rows'].values() for load in row['load_1min']]
         loads += [load for row in results['rate_limited'] for load in row.get('load_1min', [])]
+        loads += [load for row in (results['scenarios'] or {}).get('rows', {}).values() for load in row['load_1min']]
         results['load_min'], results['load_max'] = (min(loads), max(loads)) if loads else (0, 0)
-        sources = {row.get('concurrency_from') for block in results['counts'] for row in block['rows'].values() if row.get('concurrency_from')}
-        concurrencies = sorted({row.get('concurrency') for block in results['counts'] for key, row in block['rows'].items()
+        blocks = list(results['counts']) + ([results['scenarios']] if results.get('scenarios') else [])
+        sources = {row.get('concurrency_from') for block in blocks for row in block['rows'].values() if row.get('concurrency_from')}
+        concurrencies = sorted({row.get('concurrency') for block in blocks for key, row in block['rows'].items()
                                 if row.get('concurrency') and not key.startswith('uri')})
         results['concurrency_note'] = 'collection rows %s (from %s); uri rows 1 request at a time' % (
             '/'.join(str(value) for value in concurrencies) or '—', ' and '.join(sorted(sources)) or '—')
@@ -740,6 +1011,8 @@ def main():
         texts.append(report(results))
         print('\n' + texts[-1] + '\n\n(results in %s)' % os.path.relpath(results['path'], ROOT))
     print('\n%.0f s in all' % (time.monotonic() - started))
+    if scenario_problems:
+        raise SystemExit('FAILED (docs not written): ' + '; '.join(scenario_problems))
     if options.write_docs:
         write_docs(all_results[0], '\n\n'.join(texts), options.plot_python,
                    list(options.compare) + [results['path'] for results in all_results[1:]])

@@ -29,7 +29,7 @@ requirements:
 '''
 
 # Result keys copied as they are (counters the modules return).
-FACTS = ('changed', 'failed', 'api_requests', 'api_retries', 'concurrency', 'max_workers', 'max_in_flight')
+FACTS = ('changed', 'failed', 'api_requests', 'api_retries', 'concurrency', 'max_workers', 'max_in_flight', 'in_sync')
 
 
 class CallbackModule(CallbackBase):
@@ -69,7 +69,13 @@ class CallbackModule(CallbackBase):
             if key in data and isinstance(data[key], (bool, int, float)):
                 facts[key] = data[key]
         if isinstance(data.get('results'), list):
+            items = [item for item in data['results'] if isinstance(item, dict)]
             facts['loop_items'] = len(data['results'])
+            facts['loop_changed'] = sum(1 for item in items if item.get('changed'))
+            facts['loop_failed'] = sum(1 for item in items if item.get('failed'))
+            facts['loop_api_requests'] = sum(item.get('api_requests') or 0 for item in items)
+            if any('in_sync' in item for item in items):
+                facts['loop_not_in_sync'] = sum(1 for item in items if item.get('in_sync') is False)
         if self._sizes:
             try:
                 facts['result_bytes'] = len(json.dumps(data, default=str))
