@@ -407,8 +407,8 @@ options:
 notes:
   - The advanced settings, webhooks, schedules and contexts use CircleCI API v2, which needs a personal API token (project
     tokens are refused).
-  - A context restriction given by a project slug and the same project's webhooks each read the project's id once
-    (C(GET /project/:slug)); they do not share that read.
+  - A project's id (C(GET /project/:slug)) is read at most once per run, shared by its webhooks and the context
+    restrictions that name it by slug.
 '''
 
 EXAMPLES = r'''
