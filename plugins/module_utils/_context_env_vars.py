@@ -44,7 +44,6 @@ from ansible_collections.community.circleci.plugins.module_utils._errors import 
     NOT_APPLIED,
     CircleCIError,
     InputError,
-    RequestError,
 )
 from ansible_collections.community.circleci.plugins.module_utils._ledger import Ledger, LedgerError, entry_key, same_time
 from ansible_collections.community.circleci.plugins.module_utils._slug import canonical_id

@@ -39,7 +39,6 @@ from ansible_collections.community.circleci.plugins.module_utils._errors import 
     NOT_APPLIED,
     CircleCIError,
     InputError,
-    RequestError,
 )
 
 NAME_RE = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
