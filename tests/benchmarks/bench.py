@@ -774,11 +774,14 @@ def report(results):
             ', '.join(results['measured_with']))
     if results.get('scenarios'):
         block = results['scenarios']
-        parts += ['', 'API v2 resources, already converged (one seed; the contexts\' variables and ledger written by one converge '
-                      'before the runs: %.1f s, %d requests, %d writes):' % (block['setup']['seconds'], block['setup']['requests'] or 0,
-                                                                           block['setup']['writes'] or 0) if block.get('setup') else
-                  'API v2 resources, already converged (one seed):',
-                  '', scenario_table(results), '', 'Requests by kind (first run of each row):', '', scenario_requests(results)]
+        heading = 'API v2 resources, already converged (one seed):'
+        if block.get('setup'):
+            setup = block['setup']
+            heading = ('API v2 resources, already converged (one seed; the contexts\' variables and ledger written by one '
+                       'converge before the runs: %.1f s, %d requests, %d writes):'
+                       % (setup['seconds'], setup['requests'] or 0, setup['writes'] or 0))
+        parts += ['', heading, '', scenario_table(results), '', 'Requests by kind (first run of each row):', '',
+                  scenario_requests(results)]
     if results.get('rate_limited'):
         parts += ['', 'Under the emulator\'s rate limiter (%g requests/s, burst %d):' % (results['rate_limit_rps'], results['rate_limit_burst']),
                   '', rate_table(results)]
