@@ -22,6 +22,48 @@ APPLIED_KEY = {'add': 'added', 'update': 'updated', 'delete': 'deleted'}
 _SKIPPED = object()
 
 
+class ChangePlan:
+    """What a bulk change takes, and why: lists of changes in a stable order; the clear values stay inside them.
+
+    ``unverified`` names the unchanged items whose values could not be proved equal. A resource's plan adds its
+    ``before``, ``after`` and ``diff``.
+    """
+
+    def __init__(self, add, update, delete, unchanged, unverified):
+        self.add = add
+        self.update = update
+        self.delete = delete
+        self.unchanged = unchanged
+        self.unverified = unverified
+
+    @property
+    def writes(self):
+        return self.add + self.update
+
+    @property
+    def changed(self):
+        return bool(self.add or self.update or self.delete)
+
+    def steps(self):
+        """Every planned step (add, update, delete, none) with its reason, without values."""
+        return [{'name': change.name, 'action': change.action, 'reason': change.reason, 'verified': change.name not in self.unverified}
+                for change in self.add + self.update + self.delete + self.unchanged]
+
+    def names_result(self):
+        """The result keys every bulk change returns, as if applied (check mode): names and reasons only."""
+        return {
+            'changed': self.changed,
+            'added': [change.name for change in self.add],
+            'updated': [change.name for change in self.update],
+            'deleted': [change.name for change in self.delete],
+            'unchanged': [change.name for change in self.unchanged],
+            'unverified': list(self.unverified),
+            'failures': [],
+            'not_attempted': [],
+            'plan': self.steps(),
+        }
+
+
 def new_outcome(**extra):
     """The outcome a bulk change fills: names ``added``, ``updated``, ``deleted``, ``failures``, ``not_attempted``."""
     outcome = {'added': [], 'updated': [], 'deleted': [], 'failures': [], 'not_attempted': []}

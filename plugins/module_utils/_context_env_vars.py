@@ -22,7 +22,7 @@ succeeded.
 
 from __future__ import annotations
 
-from ansible_collections.community.circleci.plugins.module_utils._bulk import APPLIED_KEY, apply_phases, failure_entry, new_outcome
+from ansible_collections.community.circleci.plugins.module_utils._bulk import APPLIED_KEY, ChangePlan, apply_phases, failure_entry, new_outcome
 from ansible_collections.community.circleci.plugins.module_utils._contexts import (
     OWNER_SPEC,
     VARIABLE_PATH,
@@ -143,7 +143,7 @@ class LedgerView:
 
 # -- the plan -----------------------------------------------------------------------------------------
 
-class ContextVarPlan:
+class ContextVarPlan(ChangePlan):
     """What converging a context's variables takes; the clear values stay inside (Change.value).
 
     ``before`` is ``{name: {created_at, updated_at}}`` as read; ``rewritten`` the names whose
@@ -151,21 +151,9 @@ class ContextVarPlan:
     """
 
     def __init__(self, before, add, update, delete, unchanged, unverified, rewritten):
+        super().__init__(add, update, delete, unchanged, unverified)
         self.before = before
-        self.add = add
-        self.update = update
-        self.delete = delete
-        self.unchanged = unchanged
-        self.unverified = unverified
         self.rewritten = rewritten
-
-    @property
-    def writes(self):
-        return self.add + self.update
-
-    @property
-    def changed(self):
-        return bool(self.add or self.update or self.delete)
 
     def after(self, written=None, deleted=None):
         """``{name: times}`` once the named writes (``{name: times}``) and deletions are done; by default all, times unknown."""
@@ -188,26 +176,11 @@ class ContextVarPlan:
         return {'before': {name: times.get('updated_at') for name, times in sorted(self.before.items())},
                 'after': {name: times.get('updated_at') or unknown for name, times in sorted(after.items())}}
 
-    def steps(self):
-        return [{'name': change.name, 'action': change.action, 'reason': change.reason, 'verified': change.name not in self.unverified}
-                for change in self.add + self.update + self.delete + self.unchanged]
-
     def to_result(self):
         """The result as if applied (check mode): names, timestamps and reasons only."""
-        return {
-            'changed': self.changed,
-            'added': [change.name for change in self.add],
-            'updated': [change.name for change in self.update],
-            'deleted': [change.name for change in self.delete],
-            'unchanged': [change.name for change in self.unchanged],
-            'unverified': list(self.unverified),
-            'rewritten': list(self.rewritten),
-            'failures': [],
-            'not_attempted': [],
-            'plan': self.steps(),
-            'variables': variable_list(self.after()),
-            'diff': self.diff(),
-        }
+        result = self.names_result()
+        result.update(rewritten=list(self.rewritten), variables=variable_list(self.after()), diff=self.diff())
+        return result
 
 
 def plan_context_vars(current, desired, purge=False, update_value='on_create', ledger=None):

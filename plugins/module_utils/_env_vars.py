@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ansible_collections.community.circleci.plugins.module_utils._bulk import APPLIED_KEY, apply_phases, failure_entry, new_outcome
+from ansible_collections.community.circleci.plugins.module_utils._bulk import APPLIED_KEY, ChangePlan, apply_phases, failure_entry, new_outcome
 from ansible_collections.community.circleci.plugins.module_utils._errors import (
     NOT_APPLIED,
     CircleCIError,
@@ -164,7 +164,7 @@ Change = namedtuple('Change', ['name', 'action', 'reason', 'value'])
 Change.__doc__ = """One planned step. ``value`` is the clear value to write (add/update only); never put it in a result."""
 
 
-class EnvVarPlan:
+class EnvVarPlan(ChangePlan):
     """What converging a project's variables takes, and why; the clear values stay inside.
 
     ``add``, ``update``, ``delete`` and ``unchanged`` are lists of Change in a stable order;
@@ -173,21 +173,9 @@ class EnvVarPlan:
     """
 
     def __init__(self, before, add, update, delete, unchanged, unverified, created=None):
+        super().__init__(add, update, delete, unchanged, unverified)
         self.before = before
         self.created = created or {}  # name -> created-at as read (API v2 lists only)
-        self.add = add
-        self.update = update
-        self.delete = delete
-        self.unchanged = unchanged
-        self.unverified = unverified
-
-    @property
-    def writes(self):
-        return self.add + self.update
-
-    @property
-    def changed(self):
-        return bool(self.add or self.update or self.delete)
 
     @property
     def after(self):
@@ -207,29 +195,11 @@ class EnvVarPlan:
         """Before/after ``{name: masked value}``; never a clear value."""
         return {'before': dict(sorted(self.before.items())), 'after': dict(sorted((self.after if after is None else after).items()))}
 
-    def steps(self):
-        """Every planned step (add, update, delete, none) with its reason, without values."""
-        steps = []
-        for change in self.add + self.update + self.delete + self.unchanged:
-            steps.append({'name': change.name, 'action': change.action, 'reason': change.reason,
-                          'verified': change.name not in self.unverified})
-        return steps
-
     def to_result(self):
         """The result of the plan as if applied (check mode), with names only."""
-        return {
-            'changed': self.changed,
-            'added': [change.name for change in self.add],
-            'updated': [change.name for change in self.update],
-            'deleted': [change.name for change in self.delete],
-            'unchanged': [change.name for change in self.unchanged],
-            'unverified': list(self.unverified),
-            'failures': [],
-            'not_attempted': [],
-            'plan': self.steps(),
-            'env_vars': env_var_list(self.after),
-            'diff': self.diff(),
-        }
+        result = self.names_result()
+        result.update(env_vars=env_var_list(self.after), diff=self.diff())
+        return result
 
 
 def created_at(current):
