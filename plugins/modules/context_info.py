@@ -70,6 +70,12 @@ options:
       - Do not count variables missing from O(expected) as drift; they are still listed in RV(drift.unexpected).
     type: bool
     default: false
+  restrictions:
+    description:
+      - Read each context's restrictions (one request per context). V(false) leaves them out
+        (RV(contexts[].restrictions) is V(null)), which spares that request in a drift audit of variables.
+    type: bool
+    default: true
 notes:
   - Uses CircleCI API v2 (O(api_v2_url)), which needs a personal API token; project tokens are refused.
 seealso:
@@ -154,7 +160,7 @@ contexts:
               V(rewritten) (it differs, so it was written outside the playbook since) or V(unrecorded); V(null) without a ledger.
           type: str
     restrictions:
-      description: Its restrictions.
+      description: Its restrictions; V(null) with O(restrictions=false).
       type: list
       elements: dict
       contains:
@@ -282,7 +288,9 @@ def audit(module):
     if params['name'] is not None:
         listed = [context for context in listed if context.get('name') == params['name']]
 
-    readers = {'variables': _contexts.read_variables, 'restrictions': _contexts.read_restrictions}
+    readers = {'variables': _contexts.read_variables}
+    if params['restrictions']:
+        readers['restrictions'] = _contexts.read_restrictions
     pairs = [(context, kind) for context in listed for kind in readers]
     answers = {}
     for outcome in client.map_concurrent(lambda pair: readers[pair[1]](client, pair[0]['id']), pairs):
@@ -297,7 +305,7 @@ def audit(module):
         entry = _contexts.context_view(context, owner)
         entry['variables'] = [dict(item, ledger_status=ledger_status(view, item['name'], variables[item['name']]))
                               for item in _contexts.variable_list(variables)]
-        entry['restrictions'] = answers[(context['id'], 'restrictions')]
+        entry['restrictions'] = answers.get((context['id'], 'restrictions'))
         contexts.append(entry)
         found[context['id']] = (variables, view)
     result = {'changed': False, 'contexts': contexts}
@@ -325,6 +333,7 @@ def main():
             ledger=dict(type='path'),
             fail_on_drift=dict(type='bool', default=False),
             allow_unexpected=dict(type='bool', default=False),
+            restrictions=dict(type='bool', default=True),
         ),
         project_spec=False,
         required_by={'expected': ('name',), 'expected_names': ('name',)},
