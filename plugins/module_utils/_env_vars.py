@@ -380,6 +380,19 @@ def normalize_expected(expected):
     return normalized
 
 
+def expected_of(params):
+    """``{name: value or None}`` from the expected and expected_names options of an info module, or None when neither
+    is set (env_var_info and context_info state them alike)."""
+    if params['expected'] is None and params['expected_names'] is None:
+        if params['fail_on_drift']:
+            raise InputError('fail_on_drift needs expected or expected_names: the names (and values) to compare with')
+        return None
+    expected = normalize_expected(params['expected'] or {})
+    for name in params['expected_names'] or []:
+        expected.setdefault(name, None)
+    return normalize_expected(expected)
+
+
 def drift_report(current, expected, allow_unexpected=False):
     """Compare the API list ``current`` with ``expected`` (normalized: {name: value}; None checks the name only).
 

@@ -247,22 +247,10 @@ from ansible_collections.community.circleci.plugins.module_utils._context_env_va
     drift_report,
     ledger_status,
 )
-from ansible_collections.community.circleci.plugins.module_utils._env_vars import normalize_expected
-from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError, InputError
+from ansible_collections.community.circleci.plugins.module_utils._env_vars import expected_of
+from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError
 from ansible_collections.community.circleci.plugins.module_utils._ledger import Ledger
 from ansible_collections.community.circleci.plugins.module_utils._module import CircleCIModule
-
-
-def expected_of(params):
-    """``{name: value or None}`` from expected and expected_names, or None when neither is set."""
-    if params['expected'] is None and params['expected_names'] is None:
-        if params['fail_on_drift']:
-            raise InputError('fail_on_drift needs expected or expected_names: the names (and values) to compare with')
-        return None
-    expected = normalize_expected(params['expected'] or {})
-    for name in params['expected_names'] or []:
-        expected.setdefault(name, None)
-    return normalize_expected(expected)
 
 
 def describe_drift(name, report):

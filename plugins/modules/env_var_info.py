@@ -220,24 +220,12 @@ from ansible_collections.community.circleci.plugins.module_utils._env_vars impor
     describe_drift,
     drift_report,
     env_var_list,
+    expected_of,
     normalize_current,
-    normalize_expected,
     read_env_vars,
 )
 from ansible_collections.community.circleci.plugins.module_utils._errors import CircleCIError, InputError
 from ansible_collections.community.circleci.plugins.module_utils._module import PROJECT_SPEC, CircleCIModule
-
-
-def expected_of(params):
-    """``{name: value or None}`` from expected and expected_names, or None when neither is set."""
-    if params['expected'] is None and params['expected_names'] is None:
-        if params['fail_on_drift']:
-            raise InputError('fail_on_drift needs expected or expected_names: the names (and values) to compare with')
-        return None
-    expected = normalize_expected(params['expected'] or {})
-    for name in params['expected_names'] or []:
-        expected.setdefault(name, None)
-    return normalize_expected(expected)
 
 
 def audit(module):
